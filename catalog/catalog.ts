@@ -1,0 +1,125 @@
+/**
+ * The provider catalog: which mail providers Detour watches, their official domains, and the onion
+ * addresses they publish themselves, each with its sources.
+ *
+ * `providers.json` started as ../shared/data/providers.json (see catalog/SOURCES.md) and keeps every
+ * citation. It ships inside the signed extension package; nothing at run time can add an address to it.
+ * No browser API here: the service and the scripts read the same file.
+ */
+import raw from './providers.json';
+import { hostMatchesDomain, normalizeHost } from '../lib/hosts';
+
+export interface Source {
+  type: 'repo' | 'page' | string;
+  url: string;
+  repo?: string;
+  path?: string;
+  commit?: string;
+  publisher?: string;
+  /** `provider` when the provider itself published it; `curated-list` for a third party. */
+  publisher_kind?: string;
+  note?: string;
+  date?: string;
+}
+
+export interface CatalogOnion {
+  url: string;
+  service: string;
+  sources: Source[];
+  /** Distinct publishers that list this exact address. */
+  confirmed_by: number;
+  provider_published: boolean;
+  single_source: boolean;
+  as_published: string;
+  notes?: string;
+}
+
+export interface MailServer {
+  host: string;
+  port: number;
+  socket: string;
+}
+
+export interface CatalogProvider {
+  id: string;
+  name: string;
+  domains: string[];
+  domain_sources: Source[];
+  webmail: string | null;
+  onions: CatalogOnion[];
+  mirrors: Array<{ url: string; sources: Source[] }>;
+  status_page: string | null;
+  imap: MailServer | null;
+  smtp: MailServer | null;
+  onion_location: string;
+  notes: string;
+}
+
+export interface BlockingEvent {
+  provider: string;
+  country: string;
+  start: string;
+  end?: string;
+  status: string;
+  method?: string;
+  sources: Source[];
+  notes?: string;
+}
+
+interface CatalogFile {
+  generated: string;
+  policy: string;
+  providers: CatalogProvider[];
+  blocking_events: BlockingEvent[];
+}
+
+const catalog = raw as unknown as CatalogFile;
+
+export const providers: readonly CatalogProvider[] = catalog.providers;
+export const blockingEvents: readonly BlockingEvent[] = catalog.blocking_events;
+export const catalogGenerated = catalog.generated;
+
+/** A v3 onion host: 56 base32 characters. v2 (16 characters) stopped working in 2021. */
+const V3_ONION = /^[a-z2-7]{56}\.onion$/;
+
+/**
+ * The onions a user may be shown: v3, published by the provider itself, cited, and reachable from a
+ * browser (an address without a scheme, such as an MX onion for port 25, is for mail servers).
+ */
+export function showableOnions(provider: CatalogProvider): CatalogOnion[] {
+  return provider.onions.filter((onion) => {
+    if (!onion.provider_published || onion.sources.length === 0) return false;
+    let url: URL;
+    try {
+      url = new URL(onion.url);
+    } catch {
+      return false;
+    }
+    return (url.protocol === 'http:' || url.protocol === 'https:') && V3_ONION.test(url.hostname);
+  });
+}
+
+/**
+ * Registrable roots of a provider's domains: `mail.proton.me` is covered by `proton.me`, so watching
+ * `*.proton.me` is enough.
+ */
+export function rootDomains(domains: readonly string[]): string[] {
+  const normalized = [...new Set(domains.map((d) => normalizeHost(d)).filter((d): d is string => !!d))];
+  return normalized
+    .filter((d) => !normalized.some((other) => other !== d && hostMatchesDomain(d, other)))
+    .sort();
+}
+
+/** Every catalog domain, reduced to roots. */
+export function catalogDomains(): string[] {
+  return rootDomains(providers.flatMap((p) => p.domains));
+}
+
+/** Match patterns for the manifest's host permissions: each root and its subdomains. */
+export function catalogHostPatterns(): string[] {
+  return catalogDomains().map((d) => `*://*.${d}/*`);
+}
+
+export function providerForHost(host: string): CatalogProvider | undefined {
+  return providers.find((p) => p.domains.some((d) => hostMatchesDomain(host, d)));
+}

@@ -1,0 +1,51 @@
+/**
+ * One vocabulary for "what went wrong", whatever reported it: Chromium's net::ERR_* strings,
+ * Firefox's NS_ERROR_* names and nsresult codes, OONI's failure strings, the probes' own results.
+ * The engine reasons only in these terms.
+ */
+export const FAILURE_CLASSES = [
+  /** The name did not resolve (NXDOMAIN, no answer, resolver failure). */
+  'dns',
+  /** The server (or something on the path) answered the SYN with a reset: nothing listens. */
+  'refused',
+  /** An established connection was reset: at TCP or right after the TLS ClientHello. */
+  'reset',
+  /** The connection was closed without an answer (empty response, closed mid-transfer). */
+  'closed',
+  /** Connect or answer timed out. */
+  'timeout',
+  /** No route to the address; often broken IPv6 on the user's side. */
+  'unreachable',
+  /** TLS failed for another reason than the certificate (protocol error, version mismatch). */
+  'tls',
+  /** The certificate was refused: wrong name, unknown issuer, expired. */
+  'certificate',
+  /** An HTTP answer that means blocking or failure (451, a 5xx from a middlebox). */
+  'http-status',
+  /** Redirected off the provider to a host that is not the provider's. */
+  'redirect',
+  /** The browser is offline or its network changed. */
+  'network-down',
+  /** The configured proxy or VPN failed. */
+  'proxy',
+  /** Nothing came back yet: Detour's own stall detector, long before the browser gives up. */
+  'stalled',
+  /** An error Detour has no table entry for. */
+  'unknown',
+  /** Never network trouble: the user navigated away, another extension or a policy blocked it. */
+  'ignored',
+] as const;
+
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+/** A sub-reason for certificate failures; the popup and the engine both use it. */
+export type CertificateProblem = 'name' | 'issuer' | 'date' | 'other';
+
+export interface ClassifiedFailure {
+  class: FailureClass;
+  certificate?: CertificateProblem;
+}
+
+export function isFailureClass(value: unknown): value is FailureClass {
+  return typeof value === 'string' && (FAILURE_CLASSES as readonly string[]).includes(value);
+}

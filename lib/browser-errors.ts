@@ -1,0 +1,203 @@
+/**
+ * Chromium and Firefox report the same network failure in three different dialects. This file turns
+ * each into Detour's failure classes. It is the only place that knows those strings.
+ *
+ * - Chromium (webRequest and webNavigation): `net::ERR_CONNECTION_RESET`.
+ * - Firefox webRequest: `NS_ERROR_NET_RESET`, or for TLS and certificate failures a localized sentence.
+ * - Firefox webNavigation: `Error code 2152398868`, the decimal nsresult.
+ * Measured values are in ../shared/docs/detection-method.md §4 and test/unit/browser-errors.test.ts.
+ */
+import type { CertificateProblem, ClassifiedFailure, FailureClass } from '../engine/failure';
+
+const CHROMIUM: Record<string, FailureClass> = {
+  NAME_NOT_RESOLVED: 'dns',
+  NAME_RESOLUTION_FAILED: 'dns',
+  DNS_TIMED_OUT: 'dns',
+  DNS_SERVER_FAILED: 'dns',
+  DNS_MALFORMED_RESPONSE: 'dns',
+  DNS_SORT_ERROR: 'dns',
+  ICANN_NAME_COLLISION: 'dns',
+  CONNECTION_REFUSED: 'refused',
+  CONNECTION_RESET: 'reset',
+  CONNECTION_ABORTED: 'reset',
+  CONNECTION_CLOSED: 'closed',
+  EMPTY_RESPONSE: 'closed',
+  CONNECTION_FAILED: 'unknown',
+  CONNECTION_TIMED_OUT: 'timeout',
+  TIMED_OUT: 'timeout',
+  ADDRESS_UNREACHABLE: 'unreachable',
+  ADDRESS_INVALID: 'unreachable',
+  SSL_PROTOCOL_ERROR: 'tls',
+  SSL_VERSION_OR_CIPHER_MISMATCH: 'tls',
+  SSL_HANDSHAKE_NOT_COMPLETED: 'tls',
+  BAD_SSL_CLIENT_AUTH_CERT: 'tls',
+  SSL_PINNED_KEY_NOT_IN_CERT_CHAIN: 'certificate',
+  INTERNET_DISCONNECTED: 'network-down',
+  NETWORK_CHANGED: 'network-down',
+  NETWORK_IO_SUSPENDED: 'network-down',
+  NETWORK_ACCESS_DENIED: 'network-down',
+  PROXY_CONNECTION_FAILED: 'proxy',
+  TUNNEL_CONNECTION_FAILED: 'proxy',
+  PROXY_AUTH_UNSUPPORTED: 'proxy',
+  PROXY_AUTH_REQUESTED: 'proxy',
+  PROXY_CERTIFICATE_INVALID: 'proxy',
+  MANDATORY_PROXY_CONFIGURATION_FAILED: 'proxy',
+  SOCKS_CONNECTION_FAILED: 'proxy',
+  SOCKS_CONNECTION_HOST_UNREACHABLE: 'proxy',
+  PROXY_HTTP_1_1_REQUIRED: 'proxy',
+  HTTP_RESPONSE_CODE_FAILURE: 'http-status',
+  INVALID_HTTP_RESPONSE: 'http-status',
+  TOO_MANY_REDIRECTS: 'http-status',
+  // Never the network: the user or a page navigated away, an extension or a policy blocked it,
+  // the browser refused a response for its own security rules, or a cache-only load missed.
+  ABORTED: 'ignored',
+  BLOCKED_BY_CLIENT: 'ignored',
+  BLOCKED_BY_ADMINISTRATOR: 'ignored',
+  BLOCKED_BY_RESPONSE: 'ignored',
+  BLOCKED_BY_ORB: 'ignored',
+  BLOCKED_BY_CSP: 'ignored',
+  CACHE_MISS: 'ignored',
+  UNKNOWN_URL_SCHEME: 'ignored',
+  INVALID_URL: 'ignored',
+  DISALLOWED_URL_SCHEME: 'ignored',
+  HTTPS_UPGRADE_REQUIRED: 'ignored',
+};
+
+const CHROMIUM_CERTIFICATE: Record<string, CertificateProblem> = {
+  CERT_COMMON_NAME_INVALID: 'name',
+  CERT_AUTHORITY_INVALID: 'issuer',
+  CERT_DATE_INVALID: 'date',
+};
+
+const FIREFOX_NAMES: Record<string, FailureClass> = {
+  NS_ERROR_UNKNOWN_HOST: 'dns',
+  NS_ERROR_CONNECTION_REFUSED: 'refused',
+  NS_ERROR_NET_RESET: 'reset',
+  NS_ERROR_NET_INTERRUPT: 'reset',
+  NS_ERROR_NET_PARTIAL_TRANSFER: 'closed',
+  NS_ERROR_NET_EMPTY_RESPONSE: 'closed',
+  NS_ERROR_NET_TIMEOUT: 'timeout',
+  NS_ERROR_NET_TIMEOUT_EXTERNAL: 'timeout',
+  NS_ERROR_NET_INADEQUATE_SECURITY: 'tls',
+  NS_ERROR_OFFLINE: 'network-down',
+  NS_ERROR_UNKNOWN_PROXY_HOST: 'proxy',
+  NS_ERROR_PROXY_CONNECTION_REFUSED: 'proxy',
+  NS_ERROR_PROXY_BAD_GATEWAY: 'proxy',
+  NS_ERROR_PROXY_GATEWAY_TIMEOUT: 'proxy',
+  NS_ERROR_PROXY_AUTHENTICATION_FAILED: 'proxy',
+  NS_ERROR_REDIRECT_LOOP: 'http-status',
+  NS_ERROR_ABORT: 'ignored',
+  NS_BINDING_ABORTED: 'ignored',
+  NS_ERROR_CONTENT_BLOCKED: 'ignored',
+  NS_ERROR_TRACKING_URI: 'ignored',
+  NS_ERROR_UNKNOWN_PROTOCOL: 'ignored',
+};
+
+/** nsresult values of the network module: 0x804B0000 + code. */
+const NETWORK_MODULE_BASE = 0x804b0000;
+const FIREFOX_NETWORK_CODES: Record<number, string> = {
+  0x02: 'NS_BINDING_ABORTED',
+  0x0d: 'NS_ERROR_CONNECTION_REFUSED',
+  0x0e: 'NS_ERROR_NET_TIMEOUT',
+  0x10: 'NS_ERROR_OFFLINE',
+  0x12: 'NS_ERROR_UNKNOWN_PROTOCOL',
+  0x14: 'NS_ERROR_NET_RESET',
+  0x1e: 'NS_ERROR_UNKNOWN_HOST',
+  0x1f: 'NS_ERROR_REDIRECT_LOOP',
+  0x24: 'NS_ERROR_NET_EMPTY_RESPONSE',
+  0x2a: 'NS_ERROR_UNKNOWN_PROXY_HOST',
+  0x47: 'NS_ERROR_NET_INTERRUPT',
+  0x48: 'NS_ERROR_PROXY_CONNECTION_REFUSED',
+  0x4c: 'NS_ERROR_NET_PARTIAL_TRANSFER',
+  0x52: 'NS_ERROR_NET_INADEQUATE_SECURITY',
+  0x55: 'NS_ERROR_NET_TIMEOUT_EXTERNAL',
+};
+const NS_ERROR_ABORT = 0x80004004;
+
+/**
+ * NSS errors surface as nsresults of the security module, 0x805A0000 + (-NSS code). SEC_ERROR_* start at
+ * -8192 (mostly certificate validation), SSL_ERROR_* at -12288 (the TLS protocol), MOZILLA_PKIX_ERROR_* at
+ * -16384 (certificate validation again).
+ */
+const SECURITY_MODULE_BASE = 0x805a0000;
+const SEC_ERROR_UNKNOWN_ISSUER = -8179;
+const SEC_ERROR_EXPIRED_CERTIFICATE = -8181;
+const SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE = -8162;
+const SSL_ERROR_BAD_CERT_DOMAIN = -12276;
+const MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT = -16384 + 5;
+const MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE = -16384 + 8;
+
+function classifyNssCode(code: number): ClassifiedFailure {
+  if (code === SSL_ERROR_BAD_CERT_DOMAIN) return { class: 'certificate', certificate: 'name' };
+  if (code === SEC_ERROR_UNKNOWN_ISSUER || code === MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT) {
+    return { class: 'certificate', certificate: 'issuer' };
+  }
+  if (
+    code === SEC_ERROR_EXPIRED_CERTIFICATE ||
+    code === SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE ||
+    code === MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE
+  ) {
+    return { class: 'certificate', certificate: 'date' };
+  }
+  if (code <= -16384 || (code <= -8192 && code > -12288)) return { class: 'certificate', certificate: 'other' };
+  return { class: 'tls' };
+}
+
+const NSS_NAMES: Record<string, number> = {
+  SEC_ERROR_UNKNOWN_ISSUER,
+  SEC_ERROR_EXPIRED_CERTIFICATE,
+  SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE,
+  SSL_ERROR_BAD_CERT_DOMAIN,
+  MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT,
+  MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE,
+};
+
+/**
+ * Firefox's webRequest reports certificate failures as English sentences from NSS (not localized by
+ * the UI language, but not stable identifiers either). Matched loosely, most specific first.
+ */
+const FIREFOX_SECURITY_SENTENCES: Array<[RegExp, ClassifiedFailure]> = [
+  [/not valid for|domain name mismatch|bad_cert_domain/i, { class: 'certificate', certificate: 'name' }],
+  [/issuer.*not (recognized|trusted)|unknown issuer|self-signed|unknown_issuer/i, { class: 'certificate', certificate: 'issuer' }],
+  [/expired|not yet valid/i, { class: 'certificate', certificate: 'date' }],
+  [/certificate/i, { class: 'certificate', certificate: 'other' }],
+  [/ssl|tls|handshake|cipher|security/i, { class: 'tls' }],
+];
+
+function classifyNsresult(value: number): ClassifiedFailure {
+  if (value === NS_ERROR_ABORT) return { class: 'ignored' };
+  if (value >= SECURITY_MODULE_BASE && value <= SECURITY_MODULE_BASE + 0xffff) {
+    return classifyNssCode(-(value - SECURITY_MODULE_BASE));
+  }
+  const name = FIREFOX_NETWORK_CODES[value - NETWORK_MODULE_BASE];
+  return { class: (name && FIREFOX_NAMES[name]) || 'unknown' };
+}
+
+/**
+ * Classifies an `error` string from webRequest.onErrorOccurred or webNavigation.onErrorOccurred in
+ * either browser. Unknown strings are `unknown`, never dropped: the raw string is kept beside the class.
+ */
+export function classifyBrowserError(raw: string): ClassifiedFailure {
+  const error = raw.trim();
+  const chromium = /^net::ERR_([A-Z0-9_]+)$/.exec(error);
+  if (chromium) {
+    const code = chromium[1]!;
+    const certificate = CHROMIUM_CERTIFICATE[code];
+    if (certificate) return { class: 'certificate', certificate };
+    if (code.startsWith('CERT_')) return { class: 'certificate', certificate: 'other' };
+    if (code.startsWith('SSL_')) return { class: 'tls' };
+    if (code.startsWith('PROXY_')) return { class: 'proxy' };
+    return { class: CHROMIUM[code] ?? 'unknown' };
+  }
+  const nsresult = /^Error code (\d+)$/.exec(error);
+  if (nsresult) return classifyNsresult(Number(nsresult[1]));
+  if (/^NS_(ERROR|BINDING)_[A-Z0-9_]+$/.test(error)) return { class: FIREFOX_NAMES[error] ?? 'unknown' };
+  if (error in NSS_NAMES) return classifyNssCode(NSS_NAMES[error]!);
+  if (/^(SEC|SSL|MOZILLA_PKIX)_ERROR_/.test(error)) {
+    return error.startsWith('SSL_') ? { class: 'tls' } : { class: 'certificate', certificate: 'other' };
+  }
+  for (const [pattern, classified] of FIREFOX_SECURITY_SENTENCES) {
+    if (pattern.test(error)) return classified;
+  }
+  return { class: 'unknown' };
+}

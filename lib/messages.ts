@@ -1,0 +1,81 @@
+/**
+ * The runtime-message contract between the background and its pages (popup, options) and the
+ * end-to-end tests. Every answer is plain JSON. Documented in the README under "Contracts".
+ */
+import type { FailureEntry, HostRecord } from './failure-log';
+import type { Settings, SettingsProblem } from './settings';
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+}
+
+/** Everything Detour knows about one host. Later issues add `verdict` and `alternatives`. */
+export interface HostState {
+  host: string;
+  watched: boolean;
+  /** The catalog provider the host belongs to; absent for user-added domains. */
+  provider?: ProviderSummary;
+  /** Newest first. */
+  failures: FailureEntry[];
+  /** Last time a page or request on this host succeeded. */
+  lastOkAt?: number;
+  /** A failure in the last RECENT_MS with no success after it: what the badge shows. */
+  failedRecently: boolean;
+}
+
+export interface WatchedDomain {
+  domain: string;
+  origin: 'catalog' | 'user';
+  provider?: ProviderSummary;
+}
+
+export type Request =
+  /** State of one host. */
+  | { type: 'get-state'; host: string }
+  /** State of the host shown in a tab (the popup's "current tab"); null when the tab shows no watched host. */
+  | { type: 'get-tab-state'; tabId: number }
+  /** Watched hosts with recent failures, most recent first. */
+  | { type: 'get-overview' }
+  /** Answers once the background has registered its listeners and loaded its state. */
+  | { type: 'get-status' }
+  | { type: 'get-watch-list' }
+  /** Adds a domain the page already holds the host permission for. */
+  | { type: 'watch-add'; domain: string }
+  /** Removes a user domain; the page gives the permission back. */
+  | { type: 'watch-remove'; domain: string }
+  | { type: 'get-settings' }
+  | { type: 'set-settings'; settings: Partial<Settings> }
+  | { type: 'clear-failures' };
+
+export interface StatusResponse {
+  ready: true;
+  version: string;
+  /** When the background registered its listeners (ms since epoch). */
+  listenersSince: number;
+  /** Problems met while loading stored state (corrupt entries dropped, invalid settings). */
+  storageProblems: string[];
+}
+
+export interface ResponseMap {
+  'get-state': HostState;
+  'get-tab-state': HostState | null;
+  'get-overview': { hosts: HostState[]; watchedCount: number };
+  'get-status': StatusResponse;
+  'get-watch-list': { domains: WatchedDomain[] };
+  'watch-add': { ok: true; domain: string } | ErrorResponse;
+  'watch-remove': { ok: true; domain: string } | ErrorResponse;
+  'get-settings': { settings: Settings; problems: SettingsProblem[] };
+  'set-settings': { settings: Settings; problems: SettingsProblem[] };
+  'clear-failures': { ok: true };
+}
+
+export interface ErrorResponse {
+  error: string;
+}
+
+export type RequestType = Request['type'];
+export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+export type ResponseOf<T extends RequestType> = ResponseMap[T];
+
+export type { FailureEntry, HostRecord };

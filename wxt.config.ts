@@ -1,0 +1,46 @@
+import { defineConfig } from 'wxt';
+import preact from '@preact/preset-vite';
+import { catalogHostPatterns } from './catalog/catalog';
+
+// Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.
+export const GECKO_ID = 'detour@detour.invalid';
+
+export default defineConfig({
+  modules: ['@wxt-dev/webextension-polyfill'],
+  // Explicit imports everywhere: a newcomer can follow every name to its file.
+  imports: false,
+  vite: () => ({ plugins: [preact()] }),
+  zip: {
+    // Without {{manifestVersion}} the Firefox MV2 and MV3 zips overwrite each other.
+    artifactTemplate: '{{name}}-{{version}}-{{browser}}-mv{{manifestVersion}}.zip',
+  },
+  manifest: ({ browser, manifestVersion }) => {
+    const watched = catalogHostPatterns();
+    // Any host the user may add later; asked for one host at a time, never at install.
+    const optionalHosts = ['*://*/*'];
+    return {
+      name: '__MSG_extName__',
+      description: '__MSG_extDescription__',
+      default_locale: 'en',
+      permissions: ['storage', 'webNavigation', 'webRequest'],
+      host_permissions: watched,
+      ...(manifestVersion === 3
+        ? { optional_host_permissions: optionalHosts }
+        : { optional_permissions: optionalHosts }),
+      action: { default_title: '__MSG_extName__', default_popup: 'popup.html' },
+      ...(browser === 'firefox'
+        ? {
+            browser_specific_settings: {
+              gecko: {
+                id: GECKO_ID,
+                strict_min_version: '128.0',
+                // Detour sends nothing by default; reports are opt-in and come with their own consent.
+                data_collection_permissions: { required: ['none'] },
+              },
+              gecko_android: { strict_min_version: '128.0' },
+            },
+          }
+        : {}),
+    };
+  },
+});
