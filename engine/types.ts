@@ -5,6 +5,29 @@
  *
  * Every field is optional: a browser sees less than an OONI probe, a probe run may be cut short by its
  * budget, a control may be unreachable. Missing evidence lowers confidence; it never invents a verdict.
+ *
+ * HOW TO FILL THEM (for the extension's probes; engine/ooni-measurement.ts fills them from OONI data):
+ * - Put in only what was observed. An empty list means "probed, nothing came back"; an absent field
+ *   means "not probed". The engine treats the two differently.
+ * - `host` is the failing URL's host; "the provider" is this host, its parent domain, and `siblings`.
+ * - `failure` is the browser's own error for the navigation (lib/browser-errors.ts classifies it).
+ * - `dns`: one `system` entry with the address(es) the browser actually used (or `failure: 'nxdomain'`
+ *   when it said NAME_NOT_RESOLVED), and one `doh` entry per DNS-over-HTTPS resolver asked.
+ * - `tcp`: port 443 entries come from the browser's failure when it names the address (refused,
+ *   timeout); port 80 entries from a plain-HTTP probe to each address (any HTTP answer, even an error
+ *   status, means `ok: true`: TCP to that address works).
+ * - `tls`: the failing HTTPS request as `{serverName: host, ip, ok: false, failure}`; an HTTPS request to
+ *   the bare IP as `{serverName: null, ip, ...}`. A bare-IP handshake that completes, or fails ONLY on
+ *   the certificate name (`failure: 'certificate', certificate: 'name'`), proves TCP and TLS to that
+ *   address work without the SNI; that is how SNI filtering is told from an IP block.
+ * - `http`: the timed retry of the failing URL (keep `elapsedMs`: an instant reset is not a timeout),
+ *   any page or redirect that did load (status, lower-case headers, the first ~64 KiB of the body as
+ *   text with `bodyTruncated` when cut, title, location), and plain-HTTP fetches to the bare IP (URL
+ *   host is an IP literal: the engine reads those as reachability probes, never compares their pages).
+ * - `canaries`: unrelated sites that always work in this country; every one failing means the user's
+ *   own network is down, and then the engine never says "censorship".
+ * - `control`: the OONI test-helper answer for the same URL, asked from Detour's service; when it could
+ *   not be had, say why in `controlFailure`. A control answer also proves the user's network is up.
  */
 import type { ControlResponse } from './control-protocol';
 import type { CertificateProblem, FailureClass } from './failure';
@@ -15,11 +38,16 @@ export interface DnsObservation {
   kind: 'system' | 'doh';
   /** The DoH URL, or `system`. */
   resolver: string;
-  /** A and AAAA answers. */
+  /** A and AAAA answers (for `system`: the address(es) the browser used). */
   addrs: string[];
+  /**
+   * Why no address came back. `nxdomain` is the resolver saying "no such name" (a common censor's
+   * answer); `no-answer` a valid empty reply; `timeout`/`error` the resolver itself was not reached.
+   */
   failure?: 'nxdomain' | 'no-answer' | 'servfail' | 'refused' | 'timeout' | 'error';
 }
 
+/** A TCP connect from the user's network. `ok: true` only when the handshake completed. */
 export interface TcpObservation {
   ip: string;
   port: number;
@@ -28,6 +56,10 @@ export interface TcpObservation {
   elapsedMs?: number;
 }
 
+/**
+ * A TLS handshake from the user's network. `ok: true` means the handshake completed AND the
+ * certificate validated for `serverName` (for a bare-IP handshake: completed at all).
+ */
 export interface TlsObservation {
   ip?: string;
   port?: number;
@@ -41,6 +73,10 @@ export interface TlsObservation {
   elapsedMs?: number;
 }
 
+/**
+ * One HTTP(S) fetch from the user's network. For an `https:` URL, `ok: true` means the browser accepted
+ * the certificate, so the answer (whatever its status) came from the real server.
+ */
 export interface HttpObservation {
   url: string;
   /** An HTTP answer arrived (any status). */
@@ -53,12 +89,15 @@ export interface HttpObservation {
   bodyLength?: number;
   /** The first bytes of the body, as text, for block-page fingerprints and titles. */
   body?: string;
+  /** `body` holds only the first bytes; body-length comparisons then use `bodyLength` alone. */
+  bodyTruncated?: boolean;
   title?: string;
   /** Where a redirect pointed, when the answer was one. */
   location?: string;
   elapsedMs?: number;
 }
 
+/** A fetch of an unrelated, always-reachable site (the same for every provider). */
 export interface CanaryObservation {
   url: string;
   ok: boolean;
@@ -109,6 +148,11 @@ export interface Observations {
   control?: ControlResponse;
   /** Why there is no control: not configured, unreachable, timed out, answered garbage. */
   controlFailure?: string;
+  /**
+   * When these observations were made (ms since the epoch). With `options.now`, old observations
+   * lower the confidence: networks change.
+   */
+  observedAt?: number;
 }
 
 export type VerdictKind = 'censorship' | 'outage' | 'local' | 'ok' | 'unknown';
@@ -123,7 +167,13 @@ export type CensorshipMethod =
   | 'http-451'
   | 'interception';
 
-export type LocalCause = 'offline' | 'captive-portal' | 'proxy' | 'ipv6' | 'network';
+/**
+ * Why a `local` verdict: the browser is offline; a captive portal (hotel Wi-Fi login) holds the
+ * traffic; the configured proxy or VPN failed; IPv6 is broken on the user's side; the user's network
+ * is down (canaries fail); `browser`: the browser itself, another extension or a policy stopped the
+ * request (never the network).
+ */
+export type LocalCause = 'offline' | 'captive-portal' | 'proxy' | 'ipv6' | 'network' | 'browser';
 
 export type BlockingScope = 'national' | 'isp' | 'institutional';
 
@@ -139,7 +189,7 @@ export interface Evidence {
 export interface BlockpageMatch {
   /** Fingerprint name, e.g. `ooni.ru_1`. */
   name: string;
-  /** The CSV scope: nat, isp, prod, inst, vbw. */
+  /** The CSV scope: nat, isp, prod, inst, vbw (and fp, injb for known false positives). */
   scope: string;
   countries: string[];
   /** Where it matched: dns, body, header.<name>. */
@@ -159,4 +209,9 @@ export interface Verdict {
   scope?: BlockingScope;
   blockpage?: BlockpageMatch;
   evidence: Evidence[];
+  /**
+   * The fuzzy (blocked, down, ok) weights behind `confidence` (ooni/data style, each 0..1, summing to
+   * 1), for reports and debugging. Absent for `local` verdicts, which are decided before scoring.
+   */
+  scores?: { blocked: number; down: number; ok: number };
 }
