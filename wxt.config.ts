@@ -22,7 +22,7 @@ export default defineConfig({
       name: '__MSG_extName__',
       description: '__MSG_extDescription__',
       default_locale: 'en',
-      permissions: ['storage', 'webNavigation', 'webRequest'],
+      permissions: ['storage', 'webNavigation', 'webRequest', 'activeTab'],
       host_permissions: watched,
       ...(manifestVersion === 3
         ? { optional_host_permissions: optionalHosts }

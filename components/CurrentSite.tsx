@@ -1,0 +1,39 @@
+/** The popup's first card: what happened on the site of the current tab. */
+import type { HostState } from '../lib/messages';
+import { t } from '../lib/i18n';
+import { FailureSummary } from './FailureSummary';
+
+export type Current =
+  | { kind: 'loading' }
+  | { kind: 'watched'; state: HostState }
+  | { kind: 'not-watched'; host?: string };
+
+export function CurrentSite({ current, now, onWatch }: { current: Current; now: number; onWatch: (host: string) => void }) {
+  if (current.kind === 'loading') return <section class="card current" aria-busy="true" />;
+  if (current.kind === 'not-watched') {
+    return (
+      <section class="card current not-watched" data-testid="current">
+        <p>{current.host ? t('popupCurrentNotWatchedHost', [current.host]) : t('popupCurrentNotWatched')}</p>
+        {current.host && (
+          <button type="button" class="secondary" onClick={() => onWatch(current.host!)}>
+            {t('popupWatchThisSite')}
+          </button>
+        )}
+      </section>
+    );
+  }
+  const { state } = current;
+  const latest = state.failures[0];
+  if (latest && state.failedRecently) {
+    return (
+      <section class="card current failed" data-testid="current" data-host={state.host}>
+        <FailureSummary host={state.host} entry={latest} now={now} />
+      </section>
+    );
+  }
+  return (
+    <section class="card current ok" data-testid="current" data-host={state.host}>
+      <p>{latest ? t('popupCurrentRecovered', [state.host]) : t('popupCurrentOk', [state.host])}</p>
+    </section>
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * The background's state: watch list, failure log and settings, loaded from storage.local once per
+ * service-worker life and written back through a coalescing writer. Storage is untrusted input: what
+ * is corrupt is dropped, counted and reported (get-status), never allowed to stop Detour.
+ */
+import { providerForHost } from '../catalog/catalog';
+import {
+  emptyLog,
+  failedRecently,
+  hostsByRecency,
+  parseLog,
+  recordFailure,
+  recordSuccess,
+  type FailureEntry,
+  type FailureEvent,
+  type FailureLog,
+} from './failure-log';
+import { createCoalescingWriter, type CoalescingWriter } from './coalescing-writer';
+import type { HostState } from './messages';
+import { DEFAULT_SETTINGS, parseSettings, type Settings, type SettingsProblem } from './settings';
+import { summarize, WatchList } from './watch-list';
+
+/** The subset of storage.local Detour uses; the fake in unit tests implements the same. */
+export interface KeyValueStorage {
+  get(keys: string[]): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+}
+
+export const STORAGE_KEYS = {
+  failureLog: 'failureLog',
+  userDomains: 'userDomains',
+  settings: 'settings',
+} as const;
+
+/**
+ * A top-level navigation failure reaches Detour twice: as webRequest's main_frame error and as
+ * webNavigation's error. Within this window the second is the same failure, not a repeat.
+ */
+const SAME_NAVIGATION_MS = 5_000;
+
+export class DetourState {
+  readonly watch = new WatchList();
+  log: FailureLog = emptyLog();
+  settings: Settings = structuredClone(DEFAULT_SETTINGS) as Settings;
+  settingsProblems: SettingsProblem[] = [];
+  /** What was wrong with stored state at load time, in words for get-status. */
+  readonly storageProblems: string[] = [];
+  readonly ready: Promise<void>;
+  private readonly logWriter: CoalescingWriter;
+  private readonly navigationEcho = new Map<string, { source: string; at: number }>();
+
+  constructor(
+    private readonly storage: KeyValueStorage,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.logWriter = createCoalescingWriter(() => this.storage.set({ [STORAGE_KEYS.failureLog]: this.log }), {
+      onError: (error) => console.error('Detour: could not save the failure log', error),
+    });
+    this.ready = this.load();
+  }
+
+  private async load(): Promise<void> {
+    let stored: Record<string, unknown> = {};
+    try {
+      stored = await this.storage.get(Object.values(STORAGE_KEYS));
+    } catch (error) {
+      this.storageProblems.push(`storage could not be read: ${String(error)}`);
+    }
+    const { log, dropped } = parseLog(stored[STORAGE_KEYS.failureLog]);
+    this.log = log;
+    if (dropped) this.storageProblems.push(`failure log: ${dropped} corrupt item(s) dropped`);
+    const badDomains = this.watch.loadUserDomains(stored[STORAGE_KEYS.userDomains]);
+    if (badDomains) this.storageProblems.push(`watch list: ${badDomains} invalid domain(s) dropped`);
+    const { settings, problems } = parseSettings(stored[STORAGE_KEYS.settings]);
+    this.settings = settings;
+    this.settingsProblems = problems;
+    for (const p of problems) this.storageProblems.push(`settings.${p.key}: ${p.reason}`);
+  }
+
+  /**
+   * Records a failure of a watched host. Returns the entry it counted in, or undefined when the host
+   * is not watched or the event is the echo of a navigation failure already recorded.
+   */
+  recordFailure(event: FailureEvent): FailureEntry | undefined {
+    if (!this.watch.isWatched(event.host) || event.class === 'ignored') return undefined;
+    if (this.isNavigationEcho(event)) return undefined;
+    const entry = recordFailure(this.log, event);
+    this.logWriter.schedule();
+    return entry;
+  }
+
+  private isNavigationEcho(event: FailureEvent): boolean {
+    const topLevel = event.source === 'navigation' || (event.source === 'request' && event.resourceType === 'main_frame');
+    if (!topLevel || event.tabId === undefined) return false;
+    for (const [key, seen] of this.navigationEcho) {
+      if (event.at - seen.at > SAME_NAVIGATION_MS) this.navigationEcho.delete(key);
+    }
+    const key = `${event.tabId} ${event.url} ${event.class}`;
+    const seen = this.navigationEcho.get(key);
+    if (seen && seen.source !== event.source) {
+      this.navigationEcho.delete(key);
+      return true;
+    }
+    this.navigationEcho.set(key, { source: event.source, at: event.at });
+    return false;
+  }
+
+  /** Records a success; returns true when the host's "failed recently" state changed. */
+  recordSuccess(host: string, at: number): boolean {
+    if (!this.log.hosts[host]) return false;
+    const changed = recordSuccess(this.log, host, at);
+    // A success only matters to storage when it changes what the user sees.
+    if (changed) this.logWriter.schedule();
+    return changed;
+  }
+
+  failedRecently(host: string): boolean {
+    return failedRecently(this.log.hosts[host], this.now());
+  }
+
+  hostState(host: string): HostState {
+    const record = this.log.hosts[host];
+    const state: HostState = {
+      host,
+      watched: this.watch.isWatched(host),
+      failures: record ? record.entries.map((e) => ({ ...e })) : [],
+      failedRecently: failedRecently(record, this.now()),
+    };
+    const provider = summarize(providerForHost(host));
+    if (provider) state.provider = provider;
+    if (record?.lastOkAt !== undefined) state.lastOkAt = record.lastOkAt;
+    return state;
+  }
+
+  overview(): { hosts: HostState[]; watchedCount: number } {
+    return {
+      hosts: hostsByRecency(this.log).map((r) => this.hostState(r.host)),
+      watchedCount: this.watch.list().length,
+    };
+  }
+
+  async clearFailures(): Promise<void> {
+    this.log = emptyLog();
+    this.logWriter.schedule();
+    await this.logWriter.flush();
+  }
+
+  async saveUserDomains(): Promise<void> {
+    await this.storage.set({ [STORAGE_KEYS.userDomains]: [...this.watch.userDomains] });
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<{ settings: Settings; problems: SettingsProblem[] }> {
+    const merged = { ...this.settings, ...patch };
+    const { settings, problems } = parseSettings(merged);
+    if (problems.length === 0) {
+      this.settings = settings;
+      this.settingsProblems = [];
+      await this.storage.set({ [STORAGE_KEYS.settings]: settings });
+    }
+    return { settings: this.settings, problems };
+  }
+
+  /** Waits until every change so far is in storage. */
+  flush(): Promise<void> {
+    return this.logWriter.flush();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Turns the browser's event details into Detour's FailureEvent. Pure: the listeners in
+ * observe-failures.ts pass details in, the state decides what to keep.
+ */
+import { classifyBrowserError } from './browser-errors';
+import type { FailureEvent } from './failure-log';
+import { hostOf, redactUrl } from './hosts';
+
+/** The fields Detour reads from webNavigation.onErrorOccurred (same in both browsers). */
+export interface NavigationErrorDetails {
+  tabId: number;
+  frameId: number;
+  url: string;
+  error: string;
+  timeStamp: number;
+}
+
+/** The fields Detour reads from webRequest events. */
+export interface RequestDetails {
+  url: string;
+  tabId: number;
+  type: string;
+  timeStamp: number;
+  ip?: string | null;
+  error?: string;
+  statusCode?: number;
+  redirectUrl?: string;
+}
+
+function base(url: string, at: number, tabId: number): Pick<FailureEvent, 'host' | 'url' | 'at' | 'tabId'> | undefined {
+  const host = hostOf(url);
+  if (!host) return undefined;
+  const event: Pick<FailureEvent, 'host' | 'url' | 'at' | 'tabId'> = { host, url: redactUrl(url), at };
+  if (tabId >= 0) event.tabId = tabId;
+  return event;
+}
+
+/** A failed top-level navigation; sub-frames are the page's business, not the user's. */
+export function fromNavigationError(details: NavigationErrorDetails): FailureEvent | undefined {
+  if (details.frameId !== 0) return undefined;
+  const common = base(details.url, details.timeStamp, details.tabId);
+  if (!common) return undefined;
+  const classified = classifyBrowserError(details.error);
+  if (classified.class === 'ignored') return undefined;
+  return { ...common, ...classified, error: details.error, source: 'navigation' };
+}
+
+export function fromRequestError(details: RequestDetails): FailureEvent | undefined {
+  const common = base(details.url, details.timeStamp, details.tabId);
+  if (!common || !details.error) return undefined;
+  const classified = classifyBrowserError(details.error);
+  if (classified.class === 'ignored') return undefined;
+  const event: FailureEvent = { ...common, ...classified, error: details.error, source: 'request', resourceType: details.type };
+  if (details.ip) event.ip = details.ip;
+  return event;
+}
+
+/** HTTP 451 Unavailable For Legal Reasons: the one status code that names censorship. */
+export function fromCompleted(details: RequestDetails): FailureEvent | undefined {
+  if (details.statusCode !== 451) return undefined;
+  const common = base(details.url, details.timeStamp, details.tabId);
+  if (!common) return undefined;
+  const event: FailureEvent = {
+    ...common,
+    class: 'http-status',
+    status: 451,
+    error: 'HTTP 451',
+    source: 'response',
+    resourceType: details.type,
+  };
+  if (details.ip) event.ip = details.ip;
+  return event;
+}
+
+/**
+ * A redirect that leaves the provider: ISPs send blocked users to their own warning pages this way.
+ * `sameSite` says whether the target still belongs to the provider (login on another official
+ * domain is not a block).
+ */
+export function fromRedirect(
+  details: RequestDetails,
+  sameSite: (from: string, to: string) => boolean,
+): FailureEvent | undefined {
+  const common = base(details.url, details.timeStamp, details.tabId);
+  const target = hostOf(details.redirectUrl);
+  if (!common || !target || sameSite(common.host, target)) return undefined;
+  const event: FailureEvent = {
+    ...common,
+    class: 'redirect',
+    redirectHost: target,
+    error: `redirect to ${target}`,
+    source: 'response',
+    resourceType: details.type,
+  };
+  if (details.statusCode !== undefined) event.status = details.statusCode;
+  if (details.ip) event.ip = details.ip;
+  return event;
+}

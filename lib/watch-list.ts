@@ -1,0 +1,86 @@
+/**
+ * Which hosts Detour watches: every domain of the bundled catalog, plus the domains the user added
+ * (each one backed by a host permission the user granted for it).
+ */
+import { catalogDomains, providerForHost, type CatalogProvider } from '../catalog/catalog';
+import { hostMatchesDomain, normalizeHost } from './hosts';
+import type { ProviderSummary, WatchedDomain } from './messages';
+
+export const MAX_USER_DOMAINS = 200;
+
+/** The match pattern that grants Detour a domain and its subdomains. */
+export function originPattern(domain: string): string {
+  return `*://*.${domain}/*`;
+}
+
+/** webNavigation URL filters for a set of domains: the domain itself and any subdomain. */
+export function navigationFilters(domains: readonly string[]): Array<{ hostEquals: string } | { hostSuffix: string }> {
+  return domains.flatMap((d) => [{ hostEquals: d }, { hostSuffix: `.${d}` }]);
+}
+
+export function summarize(provider: CatalogProvider | undefined): ProviderSummary | undefined {
+  return provider ? { id: provider.id, name: provider.name } : undefined;
+}
+
+export class WatchList {
+  readonly catalog: readonly string[] = catalogDomains();
+  private user: string[] = [];
+
+  /** Untrusted stored value in, clean list out; returns how many entries were unusable. */
+  loadUserDomains(stored: unknown): number {
+    if (stored === undefined) return 0;
+    if (!Array.isArray(stored)) return 1;
+    const clean = stored.map((d) => (typeof d === 'string' ? normalizeHost(d) : undefined));
+    this.user = [...new Set(clean.filter((d): d is string => !!d))].slice(0, MAX_USER_DOMAINS);
+    return stored.length - this.user.length;
+  }
+
+  get userDomains(): readonly string[] {
+    return this.user;
+  }
+
+  /** The watched domain a host falls under, or undefined when Detour does not watch it. */
+  domainFor(host: string): string | undefined {
+    return [...this.catalog, ...this.user].find((d) => hostMatchesDomain(host, d));
+  }
+
+  isWatched(host: string): boolean {
+    return this.domainFor(host) !== undefined;
+  }
+
+  /** True when both hosts belong to the same provider or the same user domain. */
+  sameSite(a: string, b: string): boolean {
+    const providerA = providerForHost(a);
+    if (providerA) return providerA === providerForHost(b);
+    const domain = this.domainFor(a);
+    return domain !== undefined && hostMatchesDomain(b, domain);
+  }
+
+  /** Adds a user domain. Refuses what is not a domain and what the catalog already watches. */
+  add(input: string): { ok: true; domain: string } | { error: string } {
+    const domain = normalizeHost(input);
+    if (!domain) return { error: 'not-a-domain' };
+    if (this.catalog.some((d) => hostMatchesDomain(domain, d))) return { error: 'already-watched' };
+    if (this.user.includes(domain)) return { ok: true, domain };
+    if (this.user.length >= MAX_USER_DOMAINS) return { error: 'too-many-domains' };
+    this.user = [...this.user, domain].sort();
+    return { ok: true, domain };
+  }
+
+  remove(input: string): { ok: true; domain: string } | { error: string } {
+    const domain = normalizeHost(input);
+    if (!domain || !this.user.includes(domain)) return { error: 'not-a-user-domain' };
+    this.user = this.user.filter((d) => d !== domain);
+    return { ok: true, domain };
+  }
+
+  list(): WatchedDomain[] {
+    return [
+      ...this.catalog.map((domain): WatchedDomain => {
+        const provider = summarize(providerForHost(domain));
+        return provider ? { domain, origin: 'catalog', provider } : { domain, origin: 'catalog' };
+      }),
+      ...this.user.map((domain): WatchedDomain => ({ domain, origin: 'user' })),
+    ];
+  }
+}
