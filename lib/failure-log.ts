@@ -4,6 +4,7 @@
  * memory or storage: repeats collapse into one entry with a count, and every list has a cap.
  */
 import { isFailureClass, type CertificateProblem, type FailureClass } from '../engine/failure';
+import { normalizeHost } from './hosts';
 
 /** Where Detour saw the failure. */
 export type FailureSource =
@@ -211,7 +212,7 @@ export function parseLog(raw: unknown): { log: FailureLog; dropped: number } {
   if (typeof raw !== 'object' || !hosts || typeof hosts !== 'object') return { log, dropped: 1 };
   for (const [host, value] of Object.entries(hosts as Record<string, unknown>)) {
     const rawEntries = (value as { entries?: unknown } | null)?.entries;
-    if (!Array.isArray(rawEntries)) {
+    if (!Array.isArray(rawEntries) || normalizeHost(host) !== host) {
       dropped += 1;
       continue;
     }

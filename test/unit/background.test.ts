@@ -1,0 +1,155 @@
+/**
+ * The whole background, wired as in entrypoints/background.ts, against WXT's fake browser with
+ * triggerable webRequest/webNavigation fakes that honour URL filters and host permissions.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import background from '../../entrypoints/background';
+import type { HostState, ResponseMap } from '../../lib/messages';
+import { installFakes, type Fakes } from './fakes';
+
+let fakes: Fakes;
+
+async function ask<T extends keyof ResponseMap>(message: { type: T } & Record<string, unknown>): Promise<ResponseMap[T]> {
+  const [answer] = await fakeBrowser.runtime.onMessage.trigger(message, {});
+  return answer as ResponseMap[T];
+}
+
+const T0 = 1_800_000_000_000;
+
+beforeEach(() => {
+  vi.useRealTimers();
+  fakeBrowser.reset();
+  fakes = installFakes();
+  background.main();
+});
+
+describe('background', () => {
+  it('registers every listener synchronously, before any await', () => {
+    expect(fakes.webNavigation.onErrorOccurred.listenerCount).toBe(1);
+    expect(fakes.webNavigation.onBeforeNavigate.listenerCount).toBe(1);
+    expect(fakes.webRequest.onErrorOccurred.listenerCount).toBe(1);
+    expect(fakes.webRequest.onCompleted.listenerCount).toBe(1);
+    expect(fakes.webRequest.onBeforeRedirect.listenerCount).toBe(1);
+  });
+
+  it('records a failed navigation once, though both webRequest and webNavigation report it', async () => {
+    const url = 'https://mail.proton.me/inbox?session=SECRET#msg';
+    await fakes.webRequest.onErrorOccurred.trigger({ url, tabId: 7, type: 'main_frame', timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' } as never);
+    await fakes.webNavigation.onErrorOccurred.trigger({ url, tabId: 7, frameId: 0, timeStamp: T0 + 40, error: 'net::ERR_CONNECTION_RESET' } as never);
+    const state = await ask({ type: 'get-state', host: 'mail.proton.me' });
+    expect(state.failures).toHaveLength(1);
+    expect(state.failures[0]).toMatchObject({ class: 'reset', count: 1, url: 'https://mail.proton.me/inbox' });
+    expect(JSON.stringify(state)).not.toContain('SECRET');
+    expect(state.provider).toEqual({ id: 'proton', name: 'Proton Mail' });
+    expect(fakes.badges.get(7)).toBe('!');
+  });
+
+  it('normalises Firefox webNavigation codes and webRequest names to the same record', async () => {
+    await fakes.webNavigation.onErrorOccurred.trigger({ url: 'https://mailbox.org/', tabId: 3, frameId: 0, timeStamp: T0, error: 'Error code 2152398878' } as never);
+    await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://mailbox.org/', tabId: 3, type: 'main_frame', timeStamp: T0 + 5, error: 'NS_ERROR_UNKNOWN_HOST' } as never);
+    const state = await ask({ type: 'get-state', host: 'mailbox.org' });
+    expect(state.failures.map((f) => [f.class, f.count])).toEqual([['dns', 1]]);
+  });
+
+  it('never sees unwatched hosts: the filters keep the events from arriving at all', async () => {
+    const delivered = await Promise.all([
+      fakes.webNavigation.onErrorOccurred.trigger({ url: 'https://example.org/', tabId: 1, frameId: 0, timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' } as never),
+      fakes.webRequest.onErrorOccurred.trigger({ url: 'https://example.org/', tabId: 1, type: 'main_frame', timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' } as never),
+      // A look-alike is not a subdomain.
+      fakes.webNavigation.onErrorOccurred.trigger({ url: 'https://notproton.me/', tabId: 1, frameId: 0, timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' } as never),
+    ]);
+    expect(delivered).toEqual([0, 0, 0]);
+    expect((await ask({ type: 'get-overview' })).hosts).toEqual([]);
+  });
+
+  it('ignores aborts and blocked-by-client, records HTTP 451 and redirects off the provider', async () => {
+    await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://tuta.com/', tabId: 2, type: 'main_frame', timeStamp: T0, error: 'net::ERR_ABORTED' } as never);
+    await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://tuta.com/x.js', tabId: 2, type: 'script', timeStamp: T0, error: 'net::ERR_BLOCKED_BY_CLIENT' } as never);
+    await fakes.webRequest.onCompleted.trigger({ url: 'https://tuta.com/', tabId: 2, type: 'main_frame', timeStamp: T0, statusCode: 451 } as never);
+    await fakes.webRequest.onBeforeRedirect.trigger({ url: 'https://app.tuta.com/', tabId: 2, type: 'main_frame', timeStamp: T0, statusCode: 302, redirectUrl: 'http://warning.rt.ru/?id=1' } as never);
+    // Moving between the provider's own domains is not a block.
+    await fakes.webRequest.onBeforeRedirect.trigger({ url: 'https://tutanota.com/', tabId: 2, type: 'main_frame', timeStamp: T0, statusCode: 301, redirectUrl: 'https://tuta.com/' } as never);
+    const tuta = await ask({ type: 'get-state', host: 'tuta.com' });
+    expect(tuta.failures.map((f) => [f.class, f.status])).toEqual([['http-status', 451]]);
+    const app = await ask({ type: 'get-state', host: 'app.tuta.com' });
+    expect(app.failures[0]).toMatchObject({ class: 'redirect', redirectHost: 'warning.rt.ru', status: 302 });
+    expect((await ask({ type: 'get-state', host: 'tutanota.com' })).failures).toEqual([]);
+  });
+
+  it('clears the badge once the host loads again', async () => {
+    await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://posteo.de/', tabId: 4, type: 'main_frame', timeStamp: Date.now(), error: 'net::ERR_CONNECTION_RESET' } as never);
+    expect(fakes.badges.get(4)).toBe('!');
+    expect((await ask({ type: 'get-state', host: 'posteo.de' })).failedRecently).toBe(true);
+    await fakes.webRequest.onCompleted.trigger({ url: 'https://posteo.de/', tabId: 4, type: 'main_frame', timeStamp: Date.now() + 1, statusCode: 200 } as never);
+    await vi.waitFor(() => expect(fakes.badges.get(4)).toBe(''));
+    const state = await ask({ type: 'get-state', host: 'posteo.de' });
+    expect(state.failedRecently).toBe(false);
+    expect(state.lastOkAt).toBeGreaterThan(0);
+  });
+
+  it('records a stalled navigation long before the browser gives up, and replaces it with the real error', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    const url = 'https://mail.riseup.net/';
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url, tabId: 9, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(3_900);
+    expect((await ask({ type: 'get-state', host: 'mail.riseup.net' })).failures).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    const stalled = await ask({ type: 'get-state', host: 'mail.riseup.net' });
+    expect(stalled.failures[0]).toMatchObject({ class: 'stalled', source: 'stall' });
+    await fakes.webNavigation.onErrorOccurred.trigger({ url, tabId: 9, frameId: 0, timeStamp: Date.now(), error: 'net::ERR_CONNECTION_TIMED_OUT' } as never);
+    const timedOut = await ask({ type: 'get-state', host: 'mail.riseup.net' });
+    expect(timedOut.failures.map((f) => f.class)).toEqual(['timeout']);
+  });
+
+  it('a navigation that commits is not a stall', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(1000);
+    await fakes.webNavigation.onCommitted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([]);
+  });
+
+  it('watches a domain the user adds, and stops (giving the permission back) when removed', async () => {
+    expect(await ask({ type: 'watch-add', domain: 'webmail.example.org' })).toEqual({ error: 'permission-not-granted' });
+    await fakeBrowser.permissions.request({ origins: ['*://*.webmail.example.org/*'] });
+    expect(await ask({ type: 'watch-add', domain: 'https://WebMail.Example.org/login' })).toEqual({ ok: true, domain: 'webmail.example.org' });
+    expect(await ask({ type: 'watch-add', domain: 'mail.proton.me' })).toEqual({ error: 'already-watched' });
+    expect(await ask({ type: 'watch-add', domain: 'not a domain' })).toEqual({ error: 'not-a-domain' });
+
+    // Registered again under the new filter once the list changed.
+    await vi.waitFor(() => expect(fakes.webNavigation.onErrorOccurred.listenerCount).toBe(2));
+    const failure = { url: 'https://webmail.example.org/', tabId: 1, frameId: 0, timeStamp: T0, error: 'net::ERR_CONNECTION_REFUSED' };
+    expect(await fakes.webNavigation.onErrorOccurred.trigger(failure as never)).toBe(1);
+    expect((await ask({ type: 'get-state', host: 'webmail.example.org' })).failures[0]).toMatchObject({ class: 'refused' });
+    expect((await fakeBrowser.storage.local.get('userDomains')).userDomains).toEqual(['webmail.example.org']);
+
+    expect(await ask({ type: 'watch-remove', domain: 'webmail.example.org' })).toEqual({ ok: true, domain: 'webmail.example.org' });
+    expect(fakes.granted.size).toBe(0);
+    expect(await fakes.webNavigation.onErrorOccurred.trigger(failure as never)).toBe(0);
+    expect((await ask({ type: 'get-watch-list' })).domains.some((d) => d.origin === 'user')).toBe(false);
+  });
+
+  it('answers malformed messages with an error instead of throwing', async () => {
+    for (const bad of [null, 'get-state', { type: 'nope' }, { type: 'get-state' }, { type: 'get-state', host: 42 }, { type: 'set-settings', settings: [] }]) {
+      expect(await ask(bad as never)).toEqual({ error: 'bad-request' });
+    }
+  });
+
+  it('stays bounded under a flood of failing requests', async () => {
+    const floods = [];
+    for (let i = 0; i < 600; i += 1) {
+      floods.push(
+        fakes.webRequest.onErrorOccurred.trigger({ url: `https://mail.proton.me/api/mail/${i}`, tabId: 11, type: 'xmlhttprequest', timeStamp: T0 + i * 100, error: 'net::ERR_CONNECTION_RESET' } as never),
+      );
+    }
+    await Promise.all(floods);
+    const state: HostState = await ask({ type: 'get-state', host: 'mail.proton.me' });
+    const total = state.failures.reduce((n, f) => n + f.count, 0);
+    expect(total).toBe(600);
+    expect(state.failures.length).toBeLessThanOrEqual(20);
+  });
+});

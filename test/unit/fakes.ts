@@ -1,0 +1,138 @@
+/**
+ * What WXT's fake browser lacks for Detour's unit tests: triggerable webRequest events, webNavigation
+ * events that honour URL filters, host permissions that gate webRequest like the real browsers do,
+ * i18n from the real messages.json, and badge state. Unit tests only; end-to-end tests use real browsers.
+ */
+import { readFileSync } from 'node:fs';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { catalogHostPatterns } from '../../catalog/catalog';
+
+type Listener = (details: any) => unknown;
+
+/** Match patterns as Detour uses them: <all_urls>, *://*.domain/*, *://domain/*. */
+export function matchesPattern(pattern: string, url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  if (pattern === '<all_urls>' || pattern === '*://*/*') return true;
+  const match = /^\*:\/\/(\*\.)?([^/]+)\/\*$/.exec(pattern);
+  if (!match) throw new Error(`fake does not understand pattern ${pattern}`);
+  const [, wildcard, domain] = match;
+  return parsed.hostname === domain || (!!wildcard && parsed.hostname.endsWith(`.${domain}`));
+}
+
+type UrlFilter = { hostEquals?: string; hostSuffix?: string };
+
+function matchesUrlFilters(filters: UrlFilter[] | undefined, url: string): boolean {
+  if (!filters) return true;
+  const host = new URL(url).hostname;
+  return filters.some((f) => (f.hostEquals === undefined || host === f.hostEquals) && (f.hostSuffix === undefined || host.endsWith(f.hostSuffix)));
+}
+
+export interface FakeEvent {
+  addListener(listener: Listener, filter?: unknown): void;
+  removeListener(listener: Listener): void;
+  hasListener(listener: Listener): boolean;
+  /** Delivers to every listener whose filter matches; returns how many received it. */
+  trigger(details: { url: string; type?: string }): Promise<number>;
+  readonly listenerCount: number;
+}
+
+function filteredEvent(kind: 'webRequest' | 'webNavigation', permitted: (url: string) => boolean): FakeEvent {
+  const listeners: Array<{ listener: Listener; filter: any }> = [];
+  return {
+    addListener(listener, filter) {
+      listeners.push({ listener, filter });
+    },
+    removeListener(listener) {
+      const i = listeners.findIndex((l) => l.listener === listener);
+      if (i >= 0) listeners.splice(i, 1);
+    },
+    hasListener: (listener) => listeners.some((l) => l.listener === listener),
+    async trigger(details) {
+      const matching = listeners.filter(({ filter }) => {
+        if (kind === 'webNavigation') return matchesUrlFilters(filter?.url, details.url);
+        // webRequest: the browser reports only URLs the extension holds a host permission for.
+        if (!permitted(details.url)) return false;
+        if (filter?.types && details.type && !filter.types.includes(details.type)) return false;
+        return (filter?.urls ?? []).some((p: string) => matchesPattern(p, details.url));
+      });
+      await Promise.all(matching.map(({ listener }) => listener(details)));
+      return matching.length;
+    },
+    get listenerCount() {
+      return listeners.length;
+    },
+  };
+}
+
+const messages = JSON.parse(readFileSync(new URL('../../public/_locales/en/messages.json', import.meta.url), 'utf8')) as Record<
+  string,
+  { message: string }
+>;
+
+/** chrome.i18n.getMessage over the real English messages, with $1..$9 substitutions. */
+export function getMessage(key: string, substitutions?: string | string[]): string {
+  if (key === '@@ui_locale') return 'en';
+  if (key === '@@bidi_dir') return 'ltr';
+  const entry = messages[key];
+  if (!entry) return '';
+  const subs = typeof substitutions === 'string' ? [substitutions] : (substitutions ?? []);
+  return entry.message.replace(/\$(\d)/g, (_, n: string) => subs[Number(n) - 1] ?? '');
+}
+
+export interface Fakes {
+  webRequest: Record<'onErrorOccurred' | 'onCompleted' | 'onBeforeRedirect', FakeEvent>;
+  webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted', FakeEvent>;
+  /** Optional host permissions granted so far (the catalog's are always held). */
+  granted: Set<string>;
+  badges: Map<number, string>;
+  frames: Map<number, { errorOccurred: boolean }>;
+}
+
+/** Installs the fakes on WXT's fakeBrowser. Call after fakeBrowser.reset(). */
+export function installFakes(): Fakes {
+  const granted = new Set<string>();
+  const permitted = (url: string) => [...catalogHostPatterns(), ...granted].some((p) => matchesPattern(p, url));
+  const fakes: Fakes = {
+    webRequest: {
+      onErrorOccurred: filteredEvent('webRequest', permitted),
+      onCompleted: filteredEvent('webRequest', permitted),
+      onBeforeRedirect: filteredEvent('webRequest', permitted),
+    },
+    webNavigation: {
+      onErrorOccurred: filteredEvent('webNavigation', permitted),
+      onBeforeNavigate: filteredEvent('webNavigation', permitted),
+      onCommitted: filteredEvent('webNavigation', permitted),
+    },
+    granted,
+    badges: new Map(),
+    frames: new Map(),
+  };
+  const b = fakeBrowser as any;
+  b.webRequest = fakes.webRequest;
+  Object.assign(b.webNavigation, fakes.webNavigation, {
+    getFrame: async ({ tabId }: { tabId: number }) => fakes.frames.get(tabId) ?? null,
+  });
+  b.i18n.getMessage = getMessage;
+  b.i18n.getUILanguage = () => 'en';
+  b.permissions = {
+    contains: async ({ origins }: { origins: string[] }) => origins.every((o) => granted.has(o) || catalogHostPatterns().includes(o)),
+    request: async ({ origins }: { origins: string[] }) => {
+      origins.forEach((o) => granted.add(o));
+      return true;
+    },
+    remove: async ({ origins }: { origins: string[] }) => origins.map((o) => granted.delete(o)).every(Boolean),
+  };
+  b.action = {
+    setBadgeText: async ({ tabId, text }: { tabId: number; text: string }) => void fakes.badges.set(tabId, text),
+    setBadgeBackgroundColor: async () => {},
+    setTitle: async () => {},
+  };
+  b.runtime.getManifest = () => ({ version: '0.0.0-test', manifest_version: 3 });
+  return fakes;
+}
