@@ -1,0 +1,53 @@
+/**
+ * `npm run server`: the Detour control service. Settings come from DETOUR_* environment variables
+ * (server/README.md). SIGTERM or SIGINT: stop accepting, let measurements in progress finish for up
+ * to DETOUR_SHUTDOWN_GRACE_MS, then cut the rest short (they still answer) and exit 0.
+ */
+import { buildApp } from './src/app';
+import { ConfigError, loadConfig, unknownSettings } from './src/config';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`detour control service: ${error.message}`);
+    process.exit(2);
+  }
+  const service = await buildApp({ config });
+  const { app } = service;
+  for (const name of unknownSettings()) app.log.warn(`ignoring unknown setting ${name} (see server/README.md)`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) {
+      app.log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    closing = true;
+    app.log.info(`${signal}: closing; in-flight measurements have ${config.shutdownGraceMs} ms`);
+    const grace = setTimeout(() => service.interruptMeasurements(), config.shutdownGraceMs);
+    grace.unref();
+    app.close().then(
+      () => {
+        clearTimeout(grace);
+        app.log.info('closed');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((error: unknown) => {
+  console.error('detour control service failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,101 @@
+/**
+ * Builds the service as a Fastify app without listening, so tests can listen on 127.0.0.1:0 (or use
+ * inject) and main.ts stays a few lines. Dependencies that tests need to control (the address policy,
+ * the dialler, the logger) can be injected; everything else comes from the Config.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { anyAddress, publicAddressesOnly, type AddressPolicy } from './address-policy';
+import type { Config } from './config';
+import { registerCors } from './cors';
+import { registerErrorHandling } from './errors';
+import { MeasurementGate } from './limits';
+import { createCounters, type Counters } from './metrics';
+import type { MeasureContext } from './measure/context';
+import { createResolver } from './measure/dns';
+import { createSecureContext } from './measure/tls';
+import { registerControlRoutes } from './routes/control';
+import { registerHealthRoutes } from './routes/health';
+import type { Dialer } from './safe-connect';
+
+export interface AppOptions {
+  config: Config;
+  /** Replaces the policy the config implies; tests use it to cast loopback addresses as public/private. */
+  addressPolicy?: AddressPolicy;
+  /** Replaces net.connect; tests use it to see every address the service dials. */
+  dial?: Dialer;
+  /** Replaces the pino options built from the config (tests pass a stream to capture the log). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface DetourService {
+  app: FastifyInstance;
+  counters: Counters;
+  gate: MeasurementGate;
+  /** Cancels every measurement in progress or queued: they answer at once with `interrupted`. */
+  interruptMeasurements(): void;
+}
+
+function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  if (config.logLevel === 'silent') return false;
+  return {
+    level: config.logLevel,
+    // Fastify's default serializers would log the client's address and the request line; the
+    // service logs neither (per-request log lines are off too, see logController).
+    serializers: {
+      req: (req: { method?: string }) => ({ method: req.method }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+export async function buildApp(options: AppOptions): Promise<DetourService> {
+  const { config } = options;
+  const counters = createCounters();
+  const gate = new MeasurementGate(config.maxConcurrent, config.maxQueue);
+  const inFlight = new Set<AbortController>();
+
+  const ctx: MeasureContext = {
+    resolver: createResolver(config.dnsServers, config.stepTimeoutMs),
+    guard: {
+      allowAddress: options.addressPolicy ?? (config.allowPrivateTargets ? anyAddress : publicAddressesOnly),
+      allowedPorts: config.allowedPorts,
+      dial: options.dial ?? ((target) => net.connect(target)),
+      onRefused: (reason) => {
+        if (reason === 'address') counters.refused_addresses++;
+        else counters.refused_ports++;
+      },
+    },
+    secureContext: createSecureContext(config.extraCaFile ? fs.readFileSync(config.extraCaFile, 'utf8') : undefined),
+    limits: { maxRedirects: config.maxRedirects, maxBodyBytes: config.maxBodyBytes, maxEndpoints: config.maxEndpoints },
+  };
+
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    // No per-request log lines: they would carry client addresses and URLs (see metrics.ts).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.requestBodyLimit,
+    trustProxy: config.trustProxy,
+    // Time to receive a whole request: slow-loris clients are cut off, measurements are not affected.
+    requestTimeout: 10_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  await app.register(rateLimit, { global: false });
+  registerErrorHandling(app, counters);
+  registerCors(app);
+  registerControlRoutes(app, { config, ctx, gate, counters, inFlight });
+  registerHealthRoutes(app, counters, gate);
+
+  return {
+    app,
+    counters,
+    gate,
+    interruptMeasurements: () => {
+      for (const controller of inFlight) controller.abort();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * TLS handshakes with the URL's host as SNI, verified against Node's bundled roots (plus the extra
+ * CA file): the TLS step per endpoint, and the handshake of each HTTPS hop of the fetch.
+ */
+import type net from 'node:net';
+import tls from 'node:tls';
+import { once } from 'node:events';
+import type { ControlTlsHandshakeResult } from '../../../engine/control-protocol';
+import { isIp } from '../../../engine/ip';
+import { ooniFailure } from '../failure-strings';
+import { bound, type Budget } from './budget';
+
+export function createSecureContext(extraCaPem: string | undefined): tls.SecureContext {
+  // Passing `ca` replaces Node's roots, so the extra CA is appended to them, not given alone.
+  return tls.createSecureContext({ ca: extraCaPem ? [...tls.rootCertificates, extraCaPem] : [...tls.rootCertificates] });
+}
+
+/**
+ * Handshakes over an open TCP socket; resolves once the certificate chain and name are verified.
+ * An IP-literal host gets no SNI (TLS forbids it) and is checked against the certificate's IP names.
+ */
+export async function tlsHandshake(
+  socket: net.Socket,
+  host: string,
+  secureContext: tls.SecureContext,
+  budget: Budget,
+): Promise<tls.TLSSocket> {
+  const secure = tls.connect({
+    socket,
+    host,
+    servername: isIp(host) ? undefined : host,
+    secureContext,
+    ALPNProtocols: ['http/1.1'],
+    rejectUnauthorized: true,
+  });
+  secure.on('error', () => {});
+  const disarm = bound(secure, budget.stepMs(), budget.signal);
+  try {
+    await once(secure, 'secureConnect');
+    return secure;
+  } catch (error) {
+    secure.destroy();
+    socket.destroy();
+    throw error;
+  } finally {
+    disarm();
+  }
+}
+
+/** The TLS step: handshake, record the outcome, close. Consumes the socket either way. */
+export async function measureTlsHandshake(
+  socket: net.Socket,
+  serverName: string,
+  secureContext: tls.SecureContext,
+  budget: Budget,
+): Promise<ControlTlsHandshakeResult> {
+  try {
+    const secure = await tlsHandshake(socket, serverName, secureContext, budget);
+    secure.destroy();
+    return { server_name: serverName, status: true, failure: null };
+  } catch (error) {
+    return { server_name: serverName, status: false, failure: ooniFailure(error) };
+  } finally {
+    socket.destroy();
+  }
+}

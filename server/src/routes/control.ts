@@ -1,0 +1,77 @@
+/**
+ * POST / (OONI's test-helper path) and POST /api/v1/control: validate, wait for a measurement slot,
+ * measure, answer. The measurement is cancelled if the client goes away or the service shuts down.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ControlRequest } from '../../../engine/control-protocol';
+import type { Config } from '../config';
+import { parseControlRequest } from '../control-request';
+import { MEASUREMENT_PATHS } from '../cors';
+import { BusyError, type MeasurementGate } from '../limits';
+import type { Counters } from '../metrics';
+import { Budget, interruptedError } from '../measure/budget';
+import type { MeasureContext } from '../measure/context';
+import { measureControl } from '../measure/control';
+import { controlRequestSchema, controlResponseSchema, errorResponseSchema } from '../schemas';
+
+export interface ControlRouteDeps {
+  config: Config;
+  ctx: MeasureContext;
+  gate: MeasurementGate;
+  counters: Counters;
+  /** One controller per measurement in progress or queued; shutdown aborts them all. */
+  inFlight: Set<AbortController>;
+}
+
+export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDeps): void {
+  const { config, ctx, gate, counters, inFlight } = deps;
+  const schema = {
+    body: controlRequestSchema(config.maxEndpoints),
+    response: { 200: controlResponseSchema, '4xx': errorResponseSchema, '5xx': errorResponseSchema },
+  };
+  const rateLimit =
+    config.rateLimitMax > 0 ? { rateLimit: { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } } : { rateLimit: false as const };
+
+  for (const path of MEASUREMENT_PATHS) {
+    app.post<{ Body: ControlRequest }>(path, { schema, config: rateLimit }, async (request, reply) => {
+      counters.requests++;
+      const measurement = parseControlRequest(request.body, config.allowedPorts);
+
+      const abort = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) abort.abort(interruptedError());
+      };
+      reply.raw.once('close', onClose);
+      inFlight.add(abort);
+      try {
+        let release: () => void;
+        try {
+          release = await gate.acquire(abort.signal);
+        } catch (error) {
+          if (!(error instanceof BusyError) && !abort.signal.aborted) throw error;
+          counters.rejected_busy++;
+          return reply.code(503).header('retry-after', '1').send({ error: 'busy', message: 'too many measurements in progress; retry shortly' });
+        }
+        counters.measurements_started++;
+        const started = Date.now();
+        try {
+          const budget = new Budget(abort.signal, config.measurementTimeoutMs, config.stepTimeoutMs);
+          const response = await measureControl(measurement, ctx, budget);
+          if (response.http_request.failure === null) counters.http_responses++;
+          else counters.http_failures++;
+          return response;
+        } finally {
+          release();
+          const ms = Date.now() - started;
+          counters.measurement_ms_total += ms;
+          counters.measurement_ms_max = Math.max(counters.measurement_ms_max, ms);
+          if (abort.signal.aborted) counters.measurements_interrupted++;
+          else counters.measurements_completed++;
+        }
+      } finally {
+        inFlight.delete(abort);
+        reply.raw.off('close', onClose);
+      }
+    });
+  }
+}
