@@ -23,7 +23,12 @@ export interface DnsServer {
   set(name: string, answer: ZoneAnswer): void;
   delete(name: string): void;
   clear(): void;
-  /** What the zone says for a name (NXDOMAIN for names it does not hold). */
+  /**
+   * The answer for every name the zone does not hold (NXDOMAIN unless set): a captive portal answers
+   * every name with its own address, a dead network answers nothing. `clear()` resets it too.
+   */
+  setDefault(answer: ZoneAnswer | undefined): void;
+  /** What the zone says for a name (the default, NXDOMAIN unless set, for names it does not hold). */
   lookup(name: string): ZoneAnswer;
   /** Every question asked, oldest first. */
   queries: Question[];
@@ -59,7 +64,8 @@ export async function startDnsServer(options: { host?: string; port?: number } =
   const zone = new Map<string, ZoneAnswer>();
   const queries: Question[] = [];
   const normalize = (name: string) => name.toLowerCase().replace(/\.$/, '');
-  const lookup = (name: string): ZoneAnswer => zone.get(normalize(name)) ?? NXDOMAIN;
+  let fallback: ZoneAnswer | undefined;
+  const lookup = (name: string): ZoneAnswer => zone.get(normalize(name)) ?? fallback ?? NXDOMAIN;
   const record = (bytes: Uint8Array) => {
     try {
       const q = decodeMessage(bytes).questions[0];
@@ -113,7 +119,13 @@ export async function startDnsServer(options: { host?: string; port?: number } =
     queries,
     set: (name, answer) => zone.set(normalize(name), answer),
     delete: (name) => zone.delete(normalize(name)),
-    clear: () => zone.clear(),
+    clear: () => {
+      zone.clear();
+      fallback = undefined;
+    },
+    setDefault: (answer) => {
+      fallback = answer;
+    },
     lookup,
     close: async () => {
       await new Promise<void>((resolve) => udp.close(() => resolve()));

@@ -1,0 +1,121 @@
+/**
+ * Chromium in the lab, through playwright-core and the Debian build at /usr/bin/chromium.
+ *
+ * - Resolves through the namespace's resolver (127.0.0.53), so the ISP resolver's lies are what the
+ *   browser sees: no --host-resolver-rules. Secure DNS stays off by itself: Chromium only upgrades to
+ *   DoH when the system resolver is a known DoH provider, and 127.0.0.53 is none (the self-test checks
+ *   the ISP resolver really gets the browser's queries).
+ * - HTTPS-Upgrades / HTTPS-First are already in Playwright's --disable-features list, which we keep
+ *   (a second --disable-features flag would replace it, not add to it).
+ * - Trusts the lab root through an NSS db at $HOME/.pki/nssdb of a per-run HOME.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { pollMessage, sleep, waitUntilReady, withTimeout, type LabBrowser, type LaunchOptionsBase } from './lab-browser';
+
+export interface ChromiumLaunchOptions extends LaunchOptionsBase {
+  extraArgs?: string[];
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+
+export async function launchChromium(options: ChromiumLaunchOptions): Promise<LabBrowser> {
+  const started = Date.now();
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'detour-chromium-'));
+  const home = path.join(root, 'home');
+  const profile = path.join(root, 'profile');
+  await fs.mkdir(home, { recursive: true });
+  if (options.pki) await options.pki.trustInNssDb(path.join(home, '.pki', 'nssdb'));
+  const extensionDir = path.resolve(options.extensionDir);
+  const lang = options.locale === 'ru' ? 'ru' : 'en-US';
+
+  const args = [
+    `--disable-extensions-except=${extensionDir}`,
+    `--load-extension=${extensionDir}`,
+    `--lang=${lang}`,
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    '--no-default-browser-check',
+    '--disable-domain-reliability',
+    '--no-pings',
+    ...(options.proxy ? [`--proxy-server=http://${options.proxy.host}:${options.proxy.port}`] : []),
+    ...(options.extraArgs ?? []),
+  ];
+
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: !options.headed,
+      args,
+      // Playwright disables all extensions by default.
+      ignoreDefaultArgs: ['--disable-extensions'],
+      locale: options.locale === 'ru' ? 'ru-RU' : 'en-US',
+      env: { ...process.env, HOME: home, LANGUAGE: lang, LANG: options.locale === 'ru' ? 'ru_RU.UTF-8' : 'en_US.UTF-8' },
+      viewport: { width: 1000, height: 700 },
+      timeout: 30_000,
+    });
+  } catch (error) {
+    await fs.rm(root, { recursive: true, force: true });
+    throw error;
+  }
+
+  const cleanup = async () => {
+    await withTimeout(context.close(), 10_000, 'chromium close').catch(() => {});
+    await fs.rm(root, { recursive: true, force: true }).catch(() => {});
+  };
+
+  try {
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+    const extensionId = new URL(worker.url()).host;
+    const extensionBaseUrl = `chrome-extension://${extensionId}/`;
+
+    // Tab 1: the test tab (Playwright's persistent context opens one). Tab 2: the extension's page.
+    const testPage: Page = context.pages()[0] ?? (await context.newPage());
+    const extensionPage = await context.newPage();
+    await extensionPage.goto(`${extensionBaseUrl}popup.html`);
+
+    const send = <T>(message: unknown, timeoutMs = 5000) =>
+      withTimeout(
+        extensionPage.evaluate((m) => (globalThis as any).chrome.runtime.sendMessage(m), message) as Promise<T>,
+        timeoutMs,
+        'sendMessage',
+      );
+    await waitUntilReady((m) => send(m, 2000), options.readyTimeoutMs ?? 20_000);
+
+    const browser: LabBrowser = {
+      name: 'chromium',
+      extensionBaseUrl,
+      launchMs: Date.now() - started,
+      async navigate(url, opts) {
+        const settled = testPage
+          .goto(url, { waitUntil: 'load', timeout: 0 })
+          .then(() => undefined, () => undefined);
+        await Promise.race([settled, sleep(opts?.waitMs ?? 5000)]);
+      },
+      sendMessage: (message, opts) => send(message, opts?.timeoutMs),
+      waitForMessage: (message, predicate, timeoutMs = 10_000) => pollMessage((m) => send(m), message, predicate, timeoutMs),
+      async screenshot(pagePath, file, viewport = { width: 400, height: 600 }) {
+        const page = await context.newPage();
+        try {
+          await page.setViewportSize(viewport);
+          await page.goto(extensionBaseUrl + pagePath.replace(/^\//, ''), { waitUntil: 'load' });
+          await page.screenshot({ path: file });
+        } finally {
+          // An extension page never failed a navigation, so closing it does not hang; bound it anyway.
+          await withTimeout(page.close(), 5000, 'close screenshot page').catch(() => {});
+        }
+      },
+      close: cleanup,
+    };
+    return browser;
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

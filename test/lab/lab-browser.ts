@@ -1,0 +1,98 @@
+/**
+ * The one interface the e2e tests and the benchmark drive both browsers through. chromium.ts and
+ * firefox.ts implement it; browsers.ts re-exports both launchers.
+ */
+
+export type BrowserName = 'chromium' | 'firefox';
+export type LabLocale = 'en' | 'ru';
+
+export interface LabBrowser {
+  name: BrowserName;
+  /** `chrome-extension://ID/` or `moz-extension://UUID/`, with the trailing slash. */
+  extensionBaseUrl: string;
+  /** Milliseconds the launch took, until the extension answered get-status with ready. */
+  launchMs: number;
+  /**
+   * Navigates the test tab (one tab, reused: closing a tab after a failed navigation can hang).
+   * Never throws on network errors; returns when the navigation settled or after `waitMs` (default
+   * 5000), whichever is first, leaving a slow navigation running.
+   */
+  navigate(url: string, opts?: { waitMs?: number }): Promise<void>;
+  /**
+   * Sends a runtime message from the extension's own page (popup.html, kept open in a second tab) and
+   * returns the answer. Throws when the extension does not answer within `timeoutMs` (default 5000).
+   */
+  sendMessage<T>(message: unknown, opts?: { timeoutMs?: number }): Promise<T>;
+  /** Polls sendMessage until predicate(answer) holds or `timeoutMs` (default 10000) passed; returns the last answer. */
+  waitForMessage<T>(message: unknown, predicate: (answer: T) => boolean, timeoutMs?: number): Promise<T>;
+  /** Opens extensionBaseUrl + path at the given viewport (default 400x600) and writes a PNG. */
+  screenshot(path: string, file: string, viewport?: { width: number; height: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A proxy the browser must use for everything (the broken-proxy scenario points it at a dead port). */
+export interface LabProxy {
+  host: string;
+  port: number;
+}
+
+export interface LaunchOptionsBase {
+  /** An unpacked extension: `.output/chrome-mv3`, `.output/firefox-mv2`, or the stand-in. */
+  extensionDir: string;
+  locale: LabLocale;
+  proxy?: LabProxy;
+  /**
+   * Something that can add the lab root CA to an NSS database (LabPki). Without it the browser trusts
+   * no lab certificate.
+   */
+  pki?: { trustInNssDb(dbDir: string): Promise<void> };
+  /** Run with a window (debugging on a desktop); default headless. */
+  headed?: boolean;
+  /** How long to wait for the extension to report ready; default 20000. */
+  readyTimeoutMs?: number;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Rejects after `ms` with a message; for calls that can hang (browser protocol calls). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The shared waitForMessage loop: every 100 ms; sendMessage errors count as "not yet". */
+export async function pollMessage<T>(
+  send: (message: unknown) => Promise<T>,
+  message: unknown,
+  predicate: (answer: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await send(message);
+      if (predicate(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) break;
+    await sleep(100);
+  }
+  if (last === undefined) throw new Error(`waitForMessage: the extension never answered: ${String(lastError)}`);
+  return last;
+}
+
+/** Waits until the background says its listeners are registered (the first webRequest event is not lost). */
+export async function waitUntilReady(send: (message: unknown) => Promise<unknown>, timeoutMs: number): Promise<void> {
+  const answer = await pollMessage(send, { type: 'get-status' }, (a) => (a as { ready?: unknown } | undefined)?.ready === true, timeoutMs).catch(
+    (error: unknown) => ({ error: String(error) }),
+  );
+  if ((answer as { ready?: unknown }).ready !== true) {
+    throw new Error(`the extension did not report {ready: true} within ${timeoutMs} ms; last answer: ${JSON.stringify(answer)}`);
+  }
+}
