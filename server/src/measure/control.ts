@@ -39,6 +39,11 @@ export function effectivePort(url: URL): number {
   return url.protocol === 'https:' ? 443 : 80;
 }
 
+/** One identity per address and port, whatever spelling the client used (::ffff:1.2.3.4 is 1.2.3.4). */
+function endpointId(ep: { ip: string; port: number }): string {
+  return endpoint(canonicalIp(ep.ip) ?? ep.ip, ep.port);
+}
+
 /**
  * The client's endpoints first, then the service's own addresses on the URL's port, de-duplicated
  * by canonical address and capped so one request cannot fan out into hundreds of connections.
@@ -47,7 +52,7 @@ export function planEndpoints(client: ClientEndpoint[], resolved: string[], port
   const seen = new Set<string>();
   const planned: ClientEndpoint[] = [];
   const add = (ep: ClientEndpoint) => {
-    const id = endpoint(canonicalIp(ep.ip) ?? ep.ip, ep.port);
+    const id = endpointId(ep);
     if (seen.has(id) || planned.length >= max) return;
     seen.add(id);
     planned.push(ep);
@@ -105,6 +110,14 @@ export async function measureControl(
       tls_handshake[ep.key] = tls;
       if (tls.status) flag(ep.ip, IP_FLAG.VALID_FOR_DOMAIN);
     }
+  }
+  // A client that wrote one endpoint two ways gets an answer under each spelling.
+  const byId = new Map(measured.map((m) => [endpointId(m.ep), m]));
+  for (const ep of request.endpoints) {
+    const same = byId.get(endpointId(ep));
+    if (!same || ep.key in tcp_connect) continue;
+    tcp_connect[ep.key] = same.tcp;
+    if (same.tls) tls_handshake[ep.key] = same.tls;
   }
   const ip_info: Record<string, ControlIpInfo> = {};
   for (const [ip, bits] of flags) {
