@@ -1,14 +1,20 @@
-/** The popup's first card: what happened on the site of the current tab. */
+/** The popup's first card: what happened on the site of the current tab, and why. */
 import type { HostState } from '../lib/messages';
 import { t } from '../lib/i18n';
 import { FailureSummary } from './FailureSummary';
+import { VerdictCard } from './VerdictCard';
 
 export type Current =
   | { kind: 'loading' }
   | { kind: 'watched'; state: HostState }
   | { kind: 'not-watched'; host?: string };
 
-export function CurrentSite({ current, now, onWatch }: { current: Current; now: number; onWatch: (host: string) => void }) {
+export function CurrentSite({ current, now, onWatch, onCheck }: {
+  current: Current;
+  now: number;
+  onWatch: (host: string) => void;
+  onCheck: (host: string) => void;
+}) {
   if (current.kind === 'loading') return <section class="card current" aria-busy="true" />;
   if (current.kind === 'not-watched') {
     return (
@@ -24,16 +30,15 @@ export function CurrentSite({ current, now, onWatch }: { current: Current; now: 
   }
   const { state } = current;
   const latest = state.failures[0];
-  if (latest && state.failedRecently) {
-    return (
-      <section class="card current failed" data-testid="current" data-host={state.host}>
-        <FailureSummary host={state.host} entry={latest} now={now} />
-      </section>
-    );
-  }
+  const failing = latest && state.failedRecently;
   return (
-    <section class="card current ok" data-testid="current" data-host={state.host}>
-      <p>{latest ? t('popupCurrentRecovered', [state.host]) : t('popupCurrentOk', [state.host])}</p>
+    <section class={`card current ${failing ? 'failed' : 'ok'}`} data-testid="current" data-host={state.host}>
+      {failing ? (
+        <FailureSummary host={state.host} entry={latest} now={now} />
+      ) : (
+        <p>{latest ? t('popupCurrentRecovered', [state.host]) : t('popupCurrentOk', [state.host])}</p>
+      )}
+      <VerdictCard stored={state.verdict} probing={state.probing} now={now} onCheck={() => onCheck(state.host)} />
     </section>
   );
 }

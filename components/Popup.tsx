@@ -53,6 +53,11 @@ export function Popup() {
     return () => clearInterval(timer);
   }, [refresh]);
 
+  const check = (host: string) => {
+    setCurrent((c) => (c.kind === 'watched' ? { ...c, state: { ...c.state, probing: true } } : c));
+    void ask({ type: 'probe-host', host }).then(() => refresh(host));
+  };
+
   const watch = (host: string) => {
     void browser.tabs.create({ url: `${browser.runtime.getURL('/options.html')}?add=${encodeURIComponent(host)}` });
     window.close();
@@ -65,7 +70,7 @@ export function Popup() {
         <img src="/icon/32.png" alt="" width="20" height="20" />
         <h1>{t('extName')}</h1>
       </header>
-      <CurrentSite current={current} now={now} onWatch={watch} />
+      <CurrentSite current={current} now={now} onWatch={watch} onCheck={check} />
       {overview && (
         <RecentProblems hosts={overview.hosts} watchedCount={overview.watchedCount} exclude={excluded} now={now} />
       )}

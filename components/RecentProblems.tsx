@@ -2,6 +2,7 @@
 import type { HostState } from '../lib/messages';
 import { t } from '../lib/i18n';
 import { FailureSummary } from './FailureSummary';
+import { VerdictCard } from './VerdictCard';
 
 export function RecentProblems({ hosts, watchedCount, exclude, now }: {
   hosts: HostState[];
@@ -27,6 +28,7 @@ export function RecentProblems({ hosts, watchedCount, exclude, now }: {
         {shown.map((h) => (
           <li key={h.host} class="card" data-host={h.host}>
             <FailureSummary host={h.host} entry={h.failures[0]!} now={now} />
+            <VerdictCard stored={h.verdict} probing={h.probing} now={now} />
           </li>
         ))}
       </ul>

@@ -5,30 +5,67 @@
  */
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
+import { providerForHost } from '../catalog/catalog';
+import { classify } from '../engine/verdict';
 import { clearBadge, showFailureBadge } from '../lib/badge';
+import { captivePortalState, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
 import { createMessageHandlers, handleMessage } from '../lib/handle-messages';
+import { hostMatchesDomain } from '../lib/hosts';
 import { observeFailures, type FailureSink } from '../lib/observe-failures';
+import { ProbeScheduler } from '../lib/probe-scheduler';
+import { listenWhileProbing } from '../lib/probes/listen-while-probing';
+import { OwnRequests } from '../lib/probes/own-requests';
+import { runProbes } from '../lib/probes/run-probes';
 import { recoverMissedFailures } from '../lib/recover-missed-failures';
+
+/** The provider's other official domains: a sibling that loads while this one fails points at a block. */
+function siblingsOf(host: string): string[] {
+  const provider = providerForHost(host);
+  return provider ? provider.domains.filter((d) => !hostMatchesDomain(host, d) && !hostMatchesDomain(d, host)) : [];
+}
 
 export default defineBackground({
   // Firefox MV2: an event page, woken by the listeners below like Chromium's service worker.
   persistent: false,
   main() {
     const state = new DetourState(browser.storage.local);
+    const own = new OwnRequests();
+
+    const scheduler = new ProbeScheduler({
+      storage: browser.storage.local,
+      now: Date.now,
+      classify: (observations) => classify(observations),
+      activity: listenWhileProbing(own),
+      probe: (trigger) =>
+        runProbes(trigger, {
+          fetch: (input, init) => fetch(input, init),
+          settings: state.settings,
+          own,
+          siblings: siblingsOf(trigger.host),
+          systemResolve: systemResolver(),
+          captivePortal: captivePortalState(),
+          online: () => navigator.onLine,
+          now: Date.now,
+        }),
+    });
 
     const sink: FailureSink = {
       failure(event) {
         if (event.tabId !== undefined) void showFailureBadge(event.tabId, event.host, event.class);
+        const failure: NonNullable<Parameters<ProbeScheduler['trigger']>[0]['failure']> = { class: event.class, error: event.error };
+        if (event.certificate) failure.certificate = event.certificate;
+        if (event.ip) failure.ip = event.ip;
+        void scheduler.trigger({ host: event.host, url: event.url, failure, startedAt: event.startedAt ?? event.at, reason: 'failure' });
       },
       success(host, tabId) {
         if (tabId >= 0 && !state.failedRecently(host)) void clearBadge(tabId);
       },
     };
 
-    const observer = observeFailures(state, sink);
+    const observer = observeFailures(state, own, sink);
 
-    const handlers = createMessageHandlers(state, {
+    const handlers = createMessageHandlers(state, scheduler, {
       listenersSince: Date.now(),
       userDomainsChanged: observer.userDomainsChanged,
     });
@@ -37,5 +74,8 @@ export default defineBackground({
     const recover = () => void recoverMissedFailures(state, sink.failure);
     browser.runtime.onInstalled.addListener(recover);
     browser.runtime.onStartup.addListener(recover);
+
+    // A service worker killed mid-probe: start its unfinished runs again.
+    void scheduler.resume();
   },
 });

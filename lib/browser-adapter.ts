@@ -4,6 +4,7 @@
  * browser it runs in.
  */
 import { browser } from 'wxt/browser';
+import type { DnsObservation, Observations } from '../engine/types';
 
 type ActionApi = Pick<typeof browser.action, 'setBadgeText' | 'setBadgeBackgroundColor' | 'setTitle'>;
 
@@ -33,4 +34,46 @@ export async function setTabBadge(tabId: number, badge: { text: string; title: s
 
 export function isFirefox(): boolean {
   return typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function';
+}
+
+interface FirefoxDnsApi {
+  resolve(host: string, flags?: string[]): Promise<{ addresses: string[]; isTRR?: boolean }>;
+}
+interface FirefoxCaptivePortalApi {
+  getState(): Promise<'unknown' | 'not_captive' | 'unlocked_portal' | 'locked_portal'>;
+}
+
+/**
+ * The system resolver's answer for a host. Only Firefox lets an extension ask (`dns` permission);
+ * Chromium's answer is read from the IP its requests report instead. `disable_trr` keeps Firefox's
+ * own DNS-over-HTTPS out of it: Detour wants what the user's network says.
+ */
+export function systemResolver(): ((host: string) => Promise<DnsObservation>) | undefined {
+  const dns = (browser as unknown as { dns?: FirefoxDnsApi }).dns;
+  if (!dns?.resolve) return undefined;
+  return async (host) => {
+    try {
+      const answer = await dns.resolve(host, ['bypass_cache', 'disable_trr']);
+      return { kind: 'system', resolver: 'system', addrs: answer.addresses };
+    } catch (error) {
+      const unknownHost = /UNKNOWN_HOST/.test(String((error as { message?: string })?.message ?? error));
+      return { kind: 'system', resolver: 'system', addrs: [], failure: unknownHost ? 'nxdomain' : 'error' };
+    }
+  };
+}
+
+/** Firefox's own captive-portal detection (`captivePortal` permission); absent in Chromium. */
+export function captivePortalState(): (() => Promise<Observations['captivePortal']>) | undefined {
+  const api = (browser as unknown as { captivePortal?: FirefoxCaptivePortalApi }).captivePortal;
+  if (!api?.getState) return undefined;
+  return () => api.getState();
+}
+
+/**
+ * Requests Detour made itself (probes, the control service): never the user's failures. Chromium names
+ * the initiator, Firefox the origin URL; both are the extension's own origin.
+ */
+export function isOwnRequest(details: { initiator?: string; originUrl?: string; documentUrl?: string }): boolean {
+  const own = new URL(browser.runtime.getURL('/')).origin;
+  return [details.initiator, details.originUrl, details.documentUrl].some((u) => typeof u === 'string' && u.startsWith(own));
 }

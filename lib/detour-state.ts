@@ -125,6 +125,7 @@ export class DetourState {
       watched: this.watch.isWatched(host),
       failures: record ? record.entries.map((e) => ({ ...e })) : [],
       failedRecently: failedRecently(record, this.now()),
+      probing: false,
     };
     const provider = summarize(providerForHost(host));
     if (provider) state.provider = provider;

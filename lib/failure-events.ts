@@ -25,6 +25,11 @@ export interface RequestDetails {
   error?: string;
   statusCode?: number;
   redirectUrl?: string;
+  /** Chromium: who started the request (an extension's own requests carry its origin). */
+  initiator?: string;
+  /** Firefox: the same, as a URL. */
+  originUrl?: string;
+  documentUrl?: string;
 }
 
 function base(url: string, at: number, tabId: number): Pick<FailureEvent, 'host' | 'url' | 'at' | 'tabId'> | undefined {

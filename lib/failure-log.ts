@@ -36,6 +36,8 @@ export interface FailureEvent {
   /** The IP the browser connected to, when it reported one. */
   ip?: string;
   tabId?: number;
+  /** When the navigation that failed started, if known: probes budget from there. Not stored. */
+  startedAt?: number;
   at: number;
 }
 

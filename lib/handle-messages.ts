@@ -6,7 +6,8 @@
 import { browser } from 'wxt/browser';
 import type { DetourState } from './detour-state';
 import { hostOf, normalizeHost } from './hosts';
-import type { ErrorResponse, Request, ResponseMap } from './messages';
+import type { ErrorResponse, HostState, Request, ResponseMap } from './messages';
+import type { ProbeScheduler } from './probe-scheduler';
 import { originPattern } from './watch-list';
 
 export interface MessageHooks {
@@ -17,7 +18,12 @@ export interface MessageHooks {
 
 type Handlers = { [T in Request['type']]: (request: Extract<Request, { type: T }>) => Promise<ResponseMap[T]> };
 
-export function createMessageHandlers(state: DetourState, hooks: MessageHooks): Handlers {
+export function createMessageHandlers(state: DetourState, scheduler: ProbeScheduler, hooks: MessageHooks): Handlers {
+  const describe = (host: string): HostState => {
+    const described = { ...state.hostState(host), probing: scheduler.isRunning(host) };
+    const verdict = scheduler.verdictFor(host);
+    return verdict ? { ...described, verdict } : described;
+  };
   return {
     'get-status': async () => ({
       ready: true,
@@ -25,13 +31,24 @@ export function createMessageHandlers(state: DetourState, hooks: MessageHooks): 
       listenersSince: hooks.listenersSince,
       storageProblems: [...state.storageProblems],
     }),
-    'get-state': async ({ host }) => state.hostState(normalizeHost(host) ?? host),
+    'get-state': async ({ host }) => describe(normalizeHost(host) ?? host),
     'get-tab-state': async ({ tabId }) => {
       const tab = await browser.tabs.get(tabId).catch(() => undefined);
       const host = hostOf(tab?.url);
-      return host && state.watch.isWatched(host) ? state.hostState(host) : null;
+      return host && state.watch.isWatched(host) ? describe(host) : null;
     },
-    'get-overview': async () => state.overview(),
+    'get-overview': async () => {
+      const { hosts, watchedCount } = state.overview();
+      return { hosts: hosts.map((h) => describe(h.host)), watchedCount };
+    },
+    'probe-host': async ({ host: input }) => {
+      const host = normalizeHost(input);
+      if (!host || !state.watch.isWatched(host)) return { error: 'not-watched' };
+      const latest = state.hostState(host).failures[0];
+      const url = latest?.url ?? `https://${host}/`;
+      await scheduler.trigger({ host, url, startedAt: Date.now(), reason: 'user' }, { force: true });
+      return describe(host);
+    },
     'get-watch-list': async () => ({ domains: state.watch.list() }),
     'watch-add': async ({ domain }) => {
       const added = state.watch.add(domain);
@@ -57,7 +74,7 @@ export function createMessageHandlers(state: DetourState, hooks: MessageHooks): 
     'get-settings': async () => ({ settings: state.settings, problems: state.settingsProblems }),
     'set-settings': async ({ settings }) => state.updateSettings(settings ?? {}),
     'clear-failures': async () => {
-      await state.clearFailures();
+      await Promise.all([state.clearFailures(), scheduler.clear()]);
       return { ok: true };
     },
   };
@@ -68,6 +85,7 @@ function validRequest(message: unknown): message is Request {
   const m = message as Record<string, unknown>;
   switch (m.type) {
     case 'get-state':
+    case 'probe-host':
       return typeof m.host === 'string' && m.host.length <= 300;
     case 'get-tab-state':
       return typeof m.tabId === 'number' && Number.isInteger(m.tabId);

@@ -3,6 +3,7 @@
  * end-to-end tests. Every answer is plain JSON. Documented in the README under "Contracts".
  */
 import type { FailureEntry, HostRecord } from './failure-log';
+import type { StoredVerdict } from './probe-scheduler';
 import type { Settings, SettingsProblem } from './settings';
 
 export interface ProviderSummary {
@@ -10,7 +11,7 @@ export interface ProviderSummary {
   name: string;
 }
 
-/** Everything Detour knows about one host. Later issues add `verdict` and `alternatives`. */
+/** Everything Detour knows about one host. A later issue adds `alternatives`. */
 export interface HostState {
   host: string;
   watched: boolean;
@@ -22,6 +23,10 @@ export interface HostState {
   lastOkAt?: number;
   /** A failure in the last RECENT_MS with no success after it: what the badge shows. */
   failedRecently: boolean;
+  /** The latest verdict of the probes for this host: why it failed. */
+  verdict?: StoredVerdict;
+  /** Probes are running for this host right now. */
+  probing: boolean;
 }
 
 export interface WatchedDomain {
@@ -46,7 +51,9 @@ export type Request =
   | { type: 'watch-remove'; domain: string }
   | { type: 'get-settings' }
   | { type: 'set-settings'; settings: Partial<Settings> }
-  | { type: 'clear-failures' };
+  | { type: 'clear-failures' }
+  /** Probes a host now (the popup's "check again"); answers with the new state. */
+  | { type: 'probe-host'; host: string };
 
 export interface StatusResponse {
   ready: true;
@@ -68,6 +75,7 @@ export interface ResponseMap {
   'get-settings': { settings: Settings; problems: SettingsProblem[] };
   'set-settings': { settings: Settings; problems: SettingsProblem[] };
   'clear-failures': { ok: true };
+  'probe-host': HostState | ErrorResponse;
 }
 
 export interface ErrorResponse {
@@ -78,4 +86,4 @@ export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 export type ResponseOf<T extends RequestType> = ResponseMap[T];
 
-export type { FailureEntry, HostRecord };
+export type { FailureEntry, HostRecord, StoredVerdict };

@@ -21,7 +21,9 @@ import {
   type NavigationErrorDetails,
   type RequestDetails,
 } from './failure-events';
+import { isOwnRequest } from './browser-adapter';
 import { hostOf, redactUrl } from './hosts';
+import type { OwnRequests } from './probes/own-requests';
 import { StallDetector } from './stall-detector';
 import { navigationFilters } from './watch-list';
 
@@ -34,7 +36,10 @@ export interface FailureSink {
 
 const TOP_LEVEL_TYPES = ['main_frame', 'sub_frame'] as Array<'main_frame' | 'sub_frame'>;
 
-export function observeFailures(state: DetourState, sink: FailureSink): { userDomainsChanged(): void } {
+export function observeFailures(state: DetourState, own: OwnRequests, sink: FailureSink): { userDomainsChanged(): void } {
+  const withStart = (event: FailureEvent | undefined, startedAt: number | undefined) =>
+    event && startedAt !== undefined ? { ...event, startedAt } : event;
+
   const record = async (make: () => FailureEvent | undefined) => {
     const event = make();
     if (!event) return;
@@ -55,6 +60,7 @@ export function observeFailures(state: DetourState, sink: FailureSink): { userDo
           error: 'stalled',
           source: 'stall',
           tabId: stall.tabId,
+          startedAt: stall.startedAt,
           at: Date.now(),
         };
       }),
@@ -64,8 +70,8 @@ export function observeFailures(state: DetourState, sink: FailureSink): { userDo
   // webNavigation: one set of handlers, registered under the catalog's filter now and under the
   // user's domains once they are loaded.
   const onNavigationError = (details: NavigationErrorDetails) => {
-    if (details.frameId === 0) stalls.settle(details.tabId);
-    void record(() => fromNavigationError(details));
+    const stall = details.frameId === 0 ? stalls.settle(details.tabId) : undefined;
+    void record(() => withStart(fromNavigationError(details), stall?.startedAt));
   };
   const onBeforeNavigate = (details: { tabId: number; frameId: number; url: string; timeStamp: number }) => {
     if (details.frameId === 0) stalls.start(details.tabId, details.url, details.timeStamp);
@@ -104,17 +110,21 @@ export function observeFailures(state: DetourState, sink: FailureSink): { userDo
   const allUrls = { urls: ['<all_urls>'] };
   // A top-level answer or error ends a stall, even when the page that commits is off the watch list
   // (a redirect to an ISP's warning page), where onCommitted's filter cannot see it.
-  const answered = (details: RequestDetails) => {
-    if (details.type === 'main_frame' && details.tabId >= 0) stalls.settle(details.tabId);
-  };
+  const answered = (details: RequestDetails) =>
+    details.type === 'main_frame' && details.tabId >= 0 ? stalls.settle(details.tabId) : undefined;
+
+  // Detour's own probes reach watched hosts too; their reports go to the probe, never to the log.
+  const ours = (details: RequestDetails) => own.observe(details) || isOwnRequest(details);
 
   browser.webRequest.onErrorOccurred.addListener((details: RequestDetails) => {
-    answered(details);
-    void record(() => fromRequestError(details));
+    if (ours(details)) return;
+    const stall = answered(details);
+    void record(() => withStart(fromRequestError(details), stall?.startedAt));
   }, allUrls);
 
   browser.webRequest.onBeforeRedirect.addListener(
     (details: RequestDetails) => {
+      if (ours(details)) return;
       answered(details);
       void record(() => fromRedirect(details, (a, b) => state.watch.sameSite(a, b)));
     },
@@ -123,6 +133,7 @@ export function observeFailures(state: DetourState, sink: FailureSink): { userDo
 
   browser.webRequest.onCompleted.addListener(
     (details: RequestDetails) => {
+      if (ours(details)) return;
       answered(details);
       const blocked = fromCompleted(details);
       if (blocked) {

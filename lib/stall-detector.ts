@@ -28,12 +28,13 @@ export class StallDetector {
     this.pending.set(tabId, { stall, timer });
   }
 
-  /** The navigation committed, failed or was replaced: no stall. */
-  settle(tabId: number): void {
+  /** The navigation committed, failed or was replaced: no stall. Returns it, with its start time. */
+  settle(tabId: number): Stall | undefined {
     const entry = this.pending.get(tabId);
-    if (!entry) return;
+    if (!entry) return undefined;
     clearTimeout(entry.timer);
     this.pending.delete(tabId);
+    return entry.stall;
   }
 
   get size(): number {

@@ -2,15 +2,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import background from '../../entrypoints/background';
-import type { ResponseMap } from '../../lib/messages';
-import { installFakes, type Fakes } from './fakes';
+import { ask, installFakes, type Fakes } from './fakes';
 
 let fakes: Fakes;
 
-async function ask<T extends keyof ResponseMap>(message: { type: T } & Record<string, unknown>): Promise<ResponseMap[T]> {
-  const [answer] = await fakeBrowser.runtime.onMessage.trigger(message, {});
-  return answer as ResponseMap[T];
-}
 
 beforeEach(() => {
   fakeBrowser.reset();

@@ -5,15 +5,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import background from '../../entrypoints/background';
-import type { HostState, ResponseMap } from '../../lib/messages';
-import { installFakes, type Fakes } from './fakes';
+import type { HostState } from '../../lib/messages';
+import { ask, installFakes, type Fakes } from './fakes';
 
 let fakes: Fakes;
 
-async function ask<T extends keyof ResponseMap>(message: { type: T } & Record<string, unknown>): Promise<ResponseMap[T]> {
-  const [answer] = await fakeBrowser.runtime.onMessage.trigger(message, {});
-  return answer as ResponseMap[T];
-}
 
 const T0 = 1_800_000_000_000;
 

@@ -86,12 +86,26 @@ export function getMessage(key: string, substitutions?: string | string[]): stri
 }
 
 export interface Fakes {
-  webRequest: Record<'onErrorOccurred' | 'onCompleted' | 'onBeforeRedirect', FakeEvent>;
+  webRequest: Record<'onErrorOccurred' | 'onCompleted' | 'onBeforeRedirect' | 'onHeadersReceived' | 'onResponseStarted', FakeEvent>;
   webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted', FakeEvent>;
   /** Optional host permissions granted so far (the catalog's are always held). */
   granted: Set<string>;
   badges: Map<number, string>;
   frames: Map<number, { errorOccurred: boolean }>;
+}
+
+const realFetch = globalThis.fetch;
+
+/**
+ * Unit tests never reach the network: the background's probes would otherwise ask the default
+ * public resolvers. Loopback stays reachable for tests that start their own servers.
+ */
+export function loopbackOnlyFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    return Promise.reject(new TypeError(`unit tests reach no network (${url.host})`));
+  }
+  return realFetch(input, init);
 }
 
 /** Installs the fakes on WXT's fakeBrowser. Call after fakeBrowser.reset(). */
@@ -103,6 +117,8 @@ export function installFakes(): Fakes {
       onErrorOccurred: filteredEvent('webRequest', permitted),
       onCompleted: filteredEvent('webRequest', permitted),
       onBeforeRedirect: filteredEvent('webRequest', permitted),
+      onHeadersReceived: filteredEvent('webRequest', permitted),
+      onResponseStarted: filteredEvent('webRequest', permitted),
     },
     webNavigation: {
       onErrorOccurred: filteredEvent('webNavigation', permitted),
@@ -113,6 +129,7 @@ export function installFakes(): Fakes {
     badges: new Map(),
     frames: new Map(),
   };
+  globalThis.fetch = loopbackOnlyFetch as typeof fetch;
   const b = fakeBrowser as any;
   b.webRequest = fakes.webRequest;
   Object.assign(b.webNavigation, fakes.webNavigation, {
@@ -134,5 +151,15 @@ export function installFakes(): Fakes {
     setTitle: async () => {},
   };
   b.runtime.getManifest = () => ({ version: '0.0.0-test', manifest_version: 3 });
+  b.runtime.getURL = (path: string) => `chrome-extension://detour-test-id${path.startsWith('/') ? '' : '/'}${path}`;
   return fakes;
+}
+
+/** Sends a runtime message to the background as Detour's pages do, and returns its answer. */
+export async function ask<T extends keyof import('../../lib/messages').ResponseMap>(
+  message: { type: T } & Record<string, unknown>,
+): Promise<import('../../lib/messages').ResponseMap[T]> {
+  const trigger = fakeBrowser.runtime.onMessage.trigger as unknown as (...args: unknown[]) => Promise<unknown[]>;
+  const [answer] = await trigger(message, {});
+  return answer as import('../../lib/messages').ResponseMap[T];
 }

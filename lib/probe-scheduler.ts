@@ -1,0 +1,206 @@
+/**
+ * Runs probes for failing hosts: one run per host at a time (a flood of failures joins the running
+ * one), no new run for a host whose verdict is fresh, and nothing lost when the service worker is
+ * killed mid-run. A run is written down before it starts; on the next start-up an unfinished run is
+ * started again from the beginning (probes measure the network now, so a half-finished run has
+ * nothing worth keeping). The verdict replaces the pending run in one storage write, so the user
+ * never sees two verdicts for one failure.
+ */
+import type { Observations, Verdict } from '../engine/types';
+import type { CertificateProblem, FailureClass } from '../engine/failure';
+import { isFailureClass } from '../engine/failure';
+import type { KeyValueStorage } from './detour-state';
+
+export interface ProbeTrigger {
+  host: string;
+  url: string;
+  failure?: { class: FailureClass; certificate?: CertificateProblem; error?: string; ip?: string };
+  /** Navigation start (or the failure's time): the probe budget counts from here. */
+  startedAt: number;
+  /** `user`: the popup's "check again". */
+  reason: 'failure' | 'user' | 'resume';
+}
+
+export interface StoredVerdict {
+  runId: string;
+  host: string;
+  url: string;
+  verdict: Verdict;
+  /** What set the run off: the failure class, or `user`. */
+  trigger: FailureClass | 'user';
+  startedAt: number;
+  finishedAt: number;
+}
+
+interface PendingRun {
+  runId: string;
+  trigger: ProbeTrigger;
+  since: number;
+}
+
+export const SCHEDULER_KEYS = { verdicts: 'verdicts', pending: 'probeRuns' } as const;
+
+const LIMITS = {
+  /** A verdict this fresh answers a new failure of the same kind without probing again. */
+  freshMs: 60_000,
+  /** An unfinished run older than this is not resumed: the user has moved on. */
+  resumeWithinMs: 2 * 60_000,
+  hosts: 100,
+};
+
+export interface SchedulerDeps {
+  storage: KeyValueStorage;
+  probe(trigger: ProbeTrigger): Promise<Observations>;
+  classify(observations: Observations): Verdict;
+  now(): number;
+  /** Told when a run starts and when all runs are done (to listen for the probes' own requests). */
+  activity?(running: boolean): void;
+  onVerdict?(stored: StoredVerdict): void;
+}
+
+const KINDS = new Set(['censorship', 'outage', 'local', 'ok', 'unknown']);
+
+function parseVerdicts(raw: unknown): Record<string, StoredVerdict> {
+  const out: Record<string, StoredVerdict> = {};
+  if (!raw || typeof raw !== 'object') return out;
+  for (const [host, value] of Object.entries(raw as Record<string, unknown>)) {
+    const v = value as Partial<StoredVerdict> | null;
+    const verdict = v?.verdict as Partial<Verdict> | undefined;
+    if (
+      v &&
+      typeof v.runId === 'string' &&
+      typeof v.url === 'string' &&
+      typeof v.finishedAt === 'number' &&
+      typeof v.startedAt === 'number' &&
+      (v.trigger === 'user' || isFailureClass(v.trigger)) &&
+      verdict &&
+      KINDS.has(verdict.kind as string) &&
+      typeof verdict.confidence === 'number' &&
+      Array.isArray(verdict.evidence)
+    ) {
+      out[host] = { ...(v as StoredVerdict), host };
+    }
+  }
+  return out;
+}
+
+function parsePending(raw: unknown): Record<string, PendingRun> {
+  const out: Record<string, PendingRun> = {};
+  if (!raw || typeof raw !== 'object') return out;
+  for (const [host, value] of Object.entries(raw as Record<string, unknown>)) {
+    const p = value as Partial<PendingRun> | null;
+    if (p && typeof p.runId === 'string' && typeof p.since === 'number' && p.trigger && typeof p.trigger.url === 'string') {
+      out[host] = p as PendingRun;
+    }
+  }
+  return out;
+}
+
+export class ProbeScheduler {
+  private verdicts: Record<string, StoredVerdict> = {};
+  private pending: Record<string, PendingRun> = {};
+  private readonly running = new Map<string, Promise<StoredVerdict>>();
+  private counter = 0;
+  readonly ready: Promise<void>;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.ready = this.load();
+  }
+
+  private async load(): Promise<void> {
+    const stored = await this.deps.storage.get(Object.values(SCHEDULER_KEYS)).catch(() => ({}) as Record<string, unknown>);
+    this.verdicts = parseVerdicts(stored[SCHEDULER_KEYS.verdicts]);
+    this.pending = parsePending(stored[SCHEDULER_KEYS.pending]);
+  }
+
+  verdictFor(host: string): StoredVerdict | undefined {
+    return this.verdicts[host];
+  }
+
+  isRunning(host: string): boolean {
+    return this.running.has(host);
+  }
+
+  /** Runs unfinished runs of a killed service worker again; old ones are dropped. */
+  async resume(): Promise<void> {
+    await this.ready;
+    const now = this.deps.now();
+    for (const [host, run] of Object.entries(this.pending)) {
+      if (now - run.since > LIMITS.resumeWithinMs) {
+        delete this.pending[host];
+        continue;
+      }
+      void this.trigger({ ...run.trigger, startedAt: now, reason: 'resume' }, { force: true });
+    }
+    await this.save();
+  }
+
+  /**
+   * Probes a host, or joins the run already going for it, or answers with a fresh verdict for the
+   * same kind of failure.
+   */
+  async trigger(trigger: ProbeTrigger, options: { force?: boolean } = {}): Promise<StoredVerdict> {
+    await this.ready;
+    const running = this.running.get(trigger.host);
+    if (running) return running;
+    const previous = this.verdicts[trigger.host];
+    const sameKind = (trigger.failure?.class ?? 'user') === previous?.trigger;
+    if (!options.force && previous && sameKind && this.deps.now() - previous.finishedAt < LIMITS.freshMs) return previous;
+
+    const run = this.start(trigger);
+    this.running.set(trigger.host, run);
+    if (this.running.size === 1) this.deps.activity?.(true);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(trigger.host);
+      if (this.running.size === 0) this.deps.activity?.(false);
+    }
+  }
+
+  private async start(trigger: ProbeTrigger): Promise<StoredVerdict> {
+    this.counter += 1;
+    const runId = `${this.deps.now().toString(36)}-${this.counter}`;
+    this.pending[trigger.host] = { runId, trigger, since: this.deps.now() };
+    await this.save();
+    const startedAt = this.deps.now();
+    let verdict: Verdict;
+    try {
+      verdict = this.deps.classify(await this.deps.probe(trigger));
+    } catch (error) {
+      // A bug in a probe must not leave the user with a spinner: say we could not tell.
+      verdict = { kind: 'unknown', confidence: 0, confirmed: false, evidence: [{ code: 'probe_error', params: { error: String(error).slice(0, 200) } }] };
+    }
+    const stored: StoredVerdict = {
+      runId,
+      host: trigger.host,
+      url: trigger.url,
+      verdict,
+      trigger: trigger.reason === 'user' ? 'user' : (trigger.failure?.class ?? 'unknown'),
+      startedAt,
+      finishedAt: this.deps.now(),
+    };
+    this.verdicts[trigger.host] = stored;
+    delete this.pending[trigger.host];
+    this.evict();
+    await this.save();
+    this.deps.onVerdict?.(stored);
+    return stored;
+  }
+
+  private evict(): void {
+    const hosts = Object.values(this.verdicts).sort((a, b) => b.finishedAt - a.finishedAt);
+    for (const old of hosts.slice(LIMITS.hosts)) delete this.verdicts[old.host];
+  }
+
+  async clear(): Promise<void> {
+    this.verdicts = {};
+    await this.save();
+  }
+
+  private save(): Promise<void> {
+    return this.deps.storage
+      .set({ [SCHEDULER_KEYS.verdicts]: this.verdicts, [SCHEDULER_KEYS.pending]: this.pending })
+      .catch((error: unknown) => console.error('Detour: could not save probe state', error));
+  }
+}

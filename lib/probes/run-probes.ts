@@ -1,0 +1,236 @@
+/**
+ * One probe run: everything Detour measures about one failing URL, in parallel, within one deadline,
+ * modelled on OONI's Web Connectivity (DNS, TCP, TLS, HTTP, and a control from outside) plus what
+ * only a browser can tell (canaries, captive portal, the browser's own error strings).
+ *
+ * What it sends, and only after a watched site failed: DNS questions for the failing host to the
+ * configured DoH resolvers; requests to the configured canaries; a retry of the failing URL (without
+ * its query string) and of its plain-HTTP root; requests to the host's addresses and to the provider's
+ * other official domains; the URL and addresses to the configured control service.
+ *
+ * The result is Observations (engine/types.ts); the engine turns them into a verdict.
+ */
+import type { ControlRequest } from '../../engine/control-protocol';
+import type { CertificateProblem, FailureClass } from '../../engine/failure';
+import { endpoint, ipFamily, isBogon, isIp } from '../../engine/ip';
+import type {
+  DnsObservation,
+  HttpObservation,
+  Observations,
+  SiblingObservation,
+  TcpObservation,
+  TlsObservation,
+} from '../../engine/types';
+import type { Settings } from '../settings';
+import { checkCanary } from './canaries';
+import { askControl } from './control';
+import { queryDoh } from './doh';
+import { markUrl, type OwnRequests } from './own-requests';
+import { readBodyPrefix, timedFetch, titleOf, type Fetch } from './timed-fetch';
+
+export interface ProbeRequest {
+  /** The failing URL, already without query string and fragment. */
+  url: string;
+  host: string;
+  failure?: { class: FailureClass; certificate?: CertificateProblem; error?: string; ip?: string };
+  /** When the user's navigation started: the budget counts from here, so a stall's verdict is not late. */
+  startedAt: number;
+}
+
+export interface ProbeEnvironment {
+  fetch: Fetch;
+  settings: Settings;
+  own: OwnRequests;
+  /** Other official domains of the same provider (catalog), to tell targeted blocking from a dead network. */
+  siblings: string[];
+  /** The system resolver's answer, where the browser exposes it (Firefox's dns API). */
+  systemResolve?: (host: string) => Promise<DnsObservation>;
+  /** Firefox's captivePortal API. */
+  captivePortal?: () => Promise<Observations['captivePortal']>;
+  online: () => boolean;
+  now: () => number;
+}
+
+/** Even a failure reported late gets this long to probe. */
+const MIN_PROBE_MS = 1500;
+/** What a page probe keeps of a body: enough for block-page fingerprints and titles. */
+const BODY_LIMIT = 64 * 1024;
+/** How long to wait for the browser's webRequest report after fetch settled. */
+const REPORT_GRACE_MS = 150;
+const MAX_IP_PROBES = 2;
+const MAX_SIBLINGS = 2;
+
+function headersOf(response: Response | undefined): Record<string, string> | undefined {
+  if (!response || response.type === 'opaque' || response.type === 'opaqueredirect') return undefined;
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] ??= value;
+  });
+  return headers;
+}
+
+/**
+ * Fetches a URL on a watched host and learns from the browser's own report what happened: the exact
+ * error, the IP it connected to, the status and headers of a redirect.
+ */
+async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal, timeoutMs: number): Promise<HttpObservation & { ip?: string }> {
+  const id = env.own.open();
+  try {
+    const result = await timedFetch(env.fetch, markUrl(url, id), { redirect: 'manual', signal, timeoutMs });
+    const seen = await env.own.settled(id, REPORT_GRACE_MS);
+    const observation: HttpObservation & { ip?: string } = { url, ok: result.ok, elapsedMs: result.elapsedMs };
+    if (seen.ip) observation.ip = seen.ip;
+    if (!result.ok || !result.response) {
+      observation.failure = seen.failure?.class ?? (result.timedOut ? 'timeout' : 'unknown');
+      if (seen.failure?.certificate) observation.certificate = seen.failure.certificate;
+      return observation;
+    }
+    const response = result.response;
+    const status = response.type === 'opaqueredirect' ? seen.status : response.status;
+    if (status !== undefined) observation.status = status;
+    const headers = headersOf(response) ?? seen.headers;
+    if (headers) {
+      observation.headers = headers;
+      if (headers.location) observation.location = headers.location;
+    }
+    const body = await readBodyPrefix(response, BODY_LIMIT);
+    if (body.bytes > 0) {
+      observation.body = body.text;
+      observation.bodyLength = body.bytes;
+      if (body.truncated) observation.bodyTruncated = true;
+      const title = titleOf(body.text);
+      if (title) observation.title = title;
+    }
+    return observation;
+  } finally {
+    env.own.close(id);
+  }
+}
+
+/** A request to a bare address: the browser tells Detour nothing but "answered" or "did not". */
+async function addressProbe(env: ProbeEnvironment, url: string, signal: AbortSignal, timeoutMs: number) {
+  return timedFetch(env.fetch, url, { mode: 'no-cors', redirect: 'manual', signal, timeoutMs });
+}
+
+function urlForIp(scheme: 'http' | 'https', ip: string): string {
+  return `${scheme}://${ipFamily(ip) === 6 ? `[${ip}]` : ip}/`;
+}
+
+export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, outer?: AbortSignal): Promise<Observations> {
+  const { settings } = env;
+  // The browser's timestamps and the clock can disagree; a start "in the future" must not stretch the budget.
+  const startedAt = Math.min(request.startedAt, env.now());
+  const deadline = Math.max(startedAt + settings.probeBudgetMs, env.now() + MIN_PROBE_MS);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deadline - env.now());
+  const stop = () => controller.abort();
+  outer?.addEventListener('abort', stop);
+  const signal = controller.signal;
+  const remaining = () => Math.max(1, deadline - env.now());
+
+  const https = new URL(request.url).protocol === 'https:';
+  const knownIps = new Set<string>(request.failure?.ip ? [request.failure.ip] : []);
+
+  try {
+    const canaries = Promise.all(settings.canaries.map((c) => checkCanary(env.fetch, c, signal, remaining())));
+    const doh = Promise.all(settings.dohResolvers.map((r) => queryDoh(env.fetch, r, request.host, signal, remaining())));
+    const system = env.systemResolve?.(request.host).catch(() => undefined);
+    const captive = env.captivePortal?.().catch(() => undefined);
+    const retry = pageProbe(env, request.url, signal, remaining());
+    const plainRoot = https ? pageProbe(env, `http://${request.host}/`, signal, remaining()) : undefined;
+    const siblings = Promise.all(
+      env.siblings.slice(0, MAX_SIBLINGS).map(async (host): Promise<SiblingObservation> => {
+        const r = await pageProbe(env, `https://${host}/`, signal, remaining());
+        const s: SiblingObservation = { host, ok: r.ok, elapsedMs: r.elapsedMs ?? 0 };
+        if (r.failure) s.failure = r.failure;
+        return s;
+      }),
+    );
+    const controlRequest: ControlRequest = {
+      http_request: request.url,
+      http_request_headers: {},
+      tcp_connect: [...knownIps].map((ip) => endpoint(ip, https ? 443 : 80)),
+    };
+    const control = askControl(env.fetch, settings.controlUrl, controlRequest, signal, remaining());
+
+    // Reachability of the host's real addresses (as the DoH resolvers give them), once they are known.
+    const dohAnswers = await doh;
+    const candidates = [...new Set(dohAnswers.flatMap((d) => d.addrs))].filter((ip) => isIp(ip) && !isBogon(ip));
+    const ips = [...candidates.filter((ip) => ipFamily(ip) === 4), ...candidates.filter((ip) => ipFamily(ip) === 6)].slice(0, MAX_IP_PROBES);
+    const addressResults = Promise.all(
+      ips.map(async (ip) => {
+        const [httpResult, tlsResult] = await Promise.all([
+          addressProbe(env, urlForIp('http', ip), signal, remaining()),
+          https ? addressProbe(env, urlForIp('https', ip), signal, remaining()) : undefined,
+        ]);
+        return { ip, http: httpResult, tls: tlsResult };
+      }),
+    );
+
+    const [canaryResults, systemAnswer, captiveState, retryResult, plainResult, siblingResults, controlResult, addresses] =
+      await Promise.all([canaries, system, captive, retry, plainRoot, siblings, control, addressResults]);
+
+    // ---- assemble Observations: only what was observed ----
+    const observations: Observations = { url: request.url, host: request.host, observedAt: env.now() };
+    if (request.failure) {
+      const failure: NonNullable<Observations['failure']> = { class: request.failure.class };
+      if (request.failure.certificate) failure.certificate = request.failure.certificate;
+      if (request.failure.error) failure.error = request.failure.error;
+      observations.failure = failure;
+    }
+
+    for (const r of [retryResult, plainResult]) if (r?.ip) knownIps.add(r.ip);
+    const dns: DnsObservation[] = [];
+    if (systemAnswer) dns.push(systemAnswer);
+    else if (request.failure?.class === 'dns' || retryResult.failure === 'dns') {
+      dns.push({ kind: 'system', resolver: 'system', addrs: [], failure: 'nxdomain' });
+    } else if (knownIps.size > 0) {
+      dns.push({ kind: 'system', resolver: 'system', addrs: [...knownIps] });
+    }
+    dns.push(...dohAnswers);
+    observations.dns = dns;
+
+    const tcp: TcpObservation[] = [];
+    const tls: TlsObservation[] = [];
+    const http: HttpObservation[] = [];
+    const userIp = request.failure?.ip ?? retryResult.ip;
+    const tcpFailure = (c: FailureClass | undefined) => c === 'refused' || c === 'timeout' || c === 'unreachable';
+    if (userIp && tcpFailure(request.failure?.class)) {
+      tcp.push({ ip: userIp, port: https ? 443 : 80, ok: false, failure: request.failure!.class });
+    }
+    const tlsFailure = (c: FailureClass | undefined) => c === 'reset' || c === 'tls' || c === 'closed' || c === 'certificate';
+    if (https && tlsFailure(request.failure?.class)) {
+      const t: TlsObservation = { serverName: request.host, ok: false, failure: request.failure!.class };
+      if (userIp) t.ip = userIp;
+      if (request.failure?.certificate) t.certificate = request.failure.certificate;
+      tls.push(t);
+    }
+    const { ip: _retryIp, ...retryObservation } = retryResult;
+    http.push(retryObservation);
+    if (plainResult) {
+      const { ip: _plainIp, ...plain } = plainResult;
+      http.push(plain);
+    }
+    for (const a of addresses) {
+      tcp.push({ ip: a.ip, port: 80, ok: a.http.ok, elapsedMs: a.http.elapsedMs, ...(a.http.ok ? {} : { failure: a.http.timedOut ? 'timeout' : 'unknown' }) });
+      http.push({ url: urlForIp('http', a.ip), ok: a.http.ok, elapsedMs: a.http.elapsedMs });
+      // A browser reports only "failed" for an address it holds no permission for: a reset and a
+      // certificate refused look the same. Only a completed handshake is evidence.
+      if (a.tls?.ok) tls.push({ ip: a.ip, port: 443, serverName: null, ok: true, elapsedMs: a.tls.elapsedMs });
+    }
+    observations.tcp = tcp;
+    observations.tls = tls;
+    observations.http = http;
+    observations.canaries = canaryResults;
+    if (captiveState) observations.captivePortal = captiveState;
+    if (request.failure?.class === 'proxy' || retryResult.failure === 'proxy') observations.proxy = true;
+    if (!env.online()) observations.offline = true;
+    if (env.siblings.length > 0) observations.siblings = siblingResults;
+    if ('control' in controlResult) observations.control = controlResult.control;
+    else observations.controlFailure = controlResult.controlFailure;
+    return observations;
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', stop);
+  }
+}

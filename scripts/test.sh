@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test Detour has, in the order that fails fastest: types, unit tests (engine, background with
+# a fake browser, the service on loopback), the three builds, addons-linter on the Firefox packages,
+# then end-to-end tests with the built extension in real Chromium and Firefox ESR inside the lab's
+# network namespace. Prints each stage's time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stage() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  echo "== $name"
+  "$@"
+  echo "== $name: $((SECONDS - start)) s"
+}
+
+total=$SECONDS
+stage typecheck npm run -s typecheck
+stage unit bash scripts/in-lab-netns.sh npx vitest run --project unit
+stage build npm run -s build
+stage lint npm run -s lint:firefox
+stage e2e npm run -s test:e2e
+echo "== all tests passed in $((SECONDS - total)) s"

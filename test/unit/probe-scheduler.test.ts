@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { Observations, Verdict } from '../../engine/types';
+import type { KeyValueStorage } from '../../lib/detour-state';
+import { ProbeScheduler, SCHEDULER_KEYS, type ProbeTrigger } from '../../lib/probe-scheduler';
+
+function memoryStorage(initial: Record<string, unknown> = {}): KeyValueStorage & { data: Record<string, unknown> } {
+  const data = structuredClone(initial);
+  return {
+    data,
+    get: async (keys) => Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, structuredClone(data[k])])),
+    set: async (items) => void Object.assign(data, structuredClone(items)),
+  };
+}
+
+const verdict = (kind: Verdict['kind']): Verdict => ({ kind, confidence: 0.9, confirmed: false, evidence: [] });
+
+function trigger(host = 'mail.example.org', cls: 'reset' | 'dns' = 'reset'): ProbeTrigger {
+  return { host, url: `https://${host}/`, failure: { class: cls }, startedAt: Date.now(), reason: 'failure' };
+}
+
+function scheduler(storage: KeyValueStorage, probe: (t: ProbeTrigger) => Promise<Observations>) {
+  const activity: boolean[] = [];
+  const s = new ProbeScheduler({ storage, probe, classify: () => verdict('censorship'), now: Date.now, activity: (a) => activity.push(a) });
+  return { s, activity };
+}
+
+describe('probe scheduler', () => {
+  it('runs one probe per host: a flood of failures joins the running run', async () => {
+    let runs = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { s, activity } = scheduler(memoryStorage(), async (t) => {
+      runs += 1;
+      await gate;
+      return { url: t.url, host: t.host };
+    });
+    const flood = Array.from({ length: 300 }, () => s.trigger(trigger()));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(s.isRunning('mail.example.org')).toBe(true);
+    release();
+    const results = await Promise.all(flood);
+    expect(runs).toBe(1);
+    expect(new Set(results.map((r) => r.runId)).size).toBe(1);
+    expect(activity).toEqual([true, false]);
+  });
+
+  it('answers a repeat of the same failure with the fresh verdict, and probes again on a new kind or on request', async () => {
+    let runs = 0;
+    const { s } = scheduler(memoryStorage(), async (t) => {
+      runs += 1;
+      return { url: t.url, host: t.host };
+    });
+    await s.trigger(trigger());
+    await s.trigger(trigger());
+    expect(runs).toBe(1);
+    await s.trigger(trigger('mail.example.org', 'dns'));
+    expect(runs).toBe(2);
+    await s.trigger({ ...trigger(), reason: 'user' }, { force: true });
+    expect(runs).toBe(3);
+  });
+
+  it('restarts a run whose service worker was killed, and never leaves two verdicts', async () => {
+    const storage = memoryStorage();
+    const killed = scheduler(storage, () => new Promise<Observations>(() => {}));
+    void killed.s.trigger(trigger());
+    await new Promise((r) => setTimeout(r, 10));
+    expect(Object.keys(storage.data[SCHEDULER_KEYS.pending] as object)).toEqual(['mail.example.org']);
+
+    // A new service worker with the same storage.
+    let resumed = 0;
+    const next = scheduler(storage, async (t) => {
+      resumed += 1;
+      return { url: t.url, host: t.host };
+    });
+    await next.s.resume();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(resumed).toBe(1);
+    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
+    expect(Object.keys(storage.data[SCHEDULER_KEYS.verdicts] as object)).toEqual(['mail.example.org']);
+    expect(next.s.verdictFor('mail.example.org')?.verdict.kind).toBe('censorship');
+  });
+
+  it('does not resume a run older than two minutes', async () => {
+    const storage = memoryStorage({
+      [SCHEDULER_KEYS.pending]: { 'old.example.org': { runId: 'x', since: Date.now() - 10 * 60_000, trigger: trigger('old.example.org') } },
+    });
+    let runs = 0;
+    const { s } = scheduler(storage, async (t) => {
+      runs += 1;
+      return { url: t.url, host: t.host };
+    });
+    await s.resume();
+    expect(runs).toBe(0);
+    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
+  });
+
+  it('turns a probe that throws into an unknown verdict, and ignores corrupt stored verdicts', async () => {
+    const storage = memoryStorage({ [SCHEDULER_KEYS.verdicts]: { 'x.example.org': { verdict: 'garbage' }, 'y.example.org': null } });
+    const { s } = scheduler(storage, async () => {
+      throw new Error('boom');
+    });
+    expect(s.verdictFor('x.example.org')).toBeUndefined();
+    const stored = await s.trigger(trigger());
+    expect(stored.verdict).toMatchObject({ kind: 'unknown', confidence: 0 });
+    expect(stored.verdict.evidence[0]?.code).toBe('probe_error');
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The probe run's assembly of Observations. DNS-over-HTTPS goes to the lab's real DoH server on
+ * loopback; everything else goes through a scripted fetch that plays the network and, like the
+ * browser, reports its own requests through webRequest (OwnRequests.observe).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, type Settings } from '../../lib/settings';
+import { OwnRequests, probeId } from '../../lib/probes/own-requests';
+import { runProbes, type ProbeEnvironment } from '../../lib/probes/run-probes';
+import { startDnsServer, type DnsServer } from '../lab/dns-server';
+import { startDohServer, type DohServer } from '../lab/doh-server';
+
+let zone: DnsServer;
+let doh: DohServer;
+
+beforeAll(async () => {
+  zone = await startDnsServer();
+  zone.set('mail.example.org', { addrs: ['45.90.28.10'] });
+  doh = await startDohServer({ host: '127.0.0.1', zone });
+});
+afterAll(async () => {
+  await doh.close();
+  await zone.close();
+});
+
+type Script = (url: URL, init: RequestInit | undefined, own: OwnRequests) => Promise<Response>;
+
+function environment(script: Script, overrides: Partial<Settings> = {}): ProbeEnvironment & { own: OwnRequests } {
+  const own = new OwnRequests();
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    dohResolvers: [doh.url],
+    canaries: [{ url: 'http://canary.example.net/', expect: '' }],
+    controlUrl: '',
+    ...overrides,
+  };
+  return {
+    own,
+    settings,
+    siblings: [],
+    online: () => true,
+    now: Date.now,
+    fetch: async (input, init) => {
+      const url = new URL(input);
+      if (url.origin === new URL(doh.url).origin) return fetch(input, init);
+      return script(url, init, own);
+    },
+  };
+}
+
+/** A network that never answers, but lets the caller's deadline cut it, as fetch does. */
+function hang(init: RequestInit | undefined): Promise<Response> {
+  return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(new TypeError('aborted'))));
+}
+
+describe('runProbes', () => {
+  it('collects DNS, TCP, TLS and HTTP observations for an SNI-filtered site', async () => {
+    const env = environment(async (url, init, own) => {
+      if (url.hostname === 'mail.example.org' && url.protocol === 'https:') {
+        // The browser reports its own request's exact error, as webRequest does.
+        own.observe({ url: url.toString(), error: 'net::ERR_CONNECTION_RESET', ip: '45.90.28.10' });
+        throw new TypeError('Failed to fetch');
+      }
+      if (url.hostname === 'mail.example.org') {
+        expect(probeId(url.toString())).toBeDefined();
+        return new Response('', { status: 301, headers: { location: 'https://mail.example.org/' } });
+      }
+      if (url.toString() === 'http://45.90.28.10/') return new Response('<title>x</title>');
+      if (url.toString() === 'https://45.90.28.10/') throw new TypeError('Failed to fetch');
+      if (url.hostname === 'canary.example.net') {
+        expect(init?.mode).toBe('no-cors');
+        return new Response('');
+      }
+      throw new Error(`unexpected ${url}`);
+    });
+    const observations = await runProbes(
+      { url: 'https://mail.example.org/inbox', host: 'mail.example.org', failure: { class: 'reset', error: 'net::ERR_CONNECTION_RESET' }, startedAt: Date.now() },
+      env,
+    );
+    expect(observations.dns).toEqual([
+      { kind: 'system', resolver: 'system', addrs: ['45.90.28.10'] },
+      { kind: 'doh', resolver: doh.url, addrs: ['45.90.28.10'] },
+    ]);
+    expect(observations.tls).toEqual([{ serverName: 'mail.example.org', ip: '45.90.28.10', ok: false, failure: 'reset' }]);
+    expect(observations.tcp).toEqual([expect.objectContaining({ ip: '45.90.28.10', port: 80, ok: true })]);
+    const [retry, plain, byIp] = observations.http!;
+    expect(retry).toMatchObject({ url: 'https://mail.example.org/inbox', ok: false, failure: 'reset' });
+    expect(plain).toMatchObject({ url: 'http://mail.example.org/', ok: true, status: 301, location: 'https://mail.example.org/' });
+    expect(byIp).toMatchObject({ url: 'http://45.90.28.10/', ok: true });
+    expect(observations.canaries).toEqual([expect.objectContaining({ url: 'http://canary.example.net/', ok: true })]);
+    expect(observations.controlFailure).toBe('not-configured');
+    expect(observations.failure).toEqual({ class: 'reset', error: 'net::ERR_CONNECTION_RESET' });
+  });
+
+  it('says NXDOMAIN for the system resolver when the browser could not resolve, and probes no bogon', async () => {
+    zone.set('sinkholed.example.org', { addrs: ['10.10.34.35'] });
+    const asked: string[] = [];
+    const env = environment(async (url, _init, own) => {
+      asked.push(url.host);
+      if (url.hostname.endsWith('example.org')) {
+        own.observe({ url: url.toString(), error: 'net::ERR_NAME_NOT_RESOLVED' });
+        throw new TypeError('Failed to fetch');
+      }
+      return new Response('');
+    });
+    const observations = await runProbes(
+      { url: 'https://sinkholed.example.org/', host: 'sinkholed.example.org', failure: { class: 'dns' }, startedAt: Date.now() },
+      env,
+    );
+    expect(observations.dns![0]).toEqual({ kind: 'system', resolver: 'system', addrs: [], failure: 'nxdomain' });
+    expect(observations.dns![1]).toMatchObject({ kind: 'doh', addrs: ['10.10.34.35'] });
+    expect(asked).not.toContain('10.10.34.35');
+  });
+
+  it('answers within the budget even when every probe hangs, and says so', async () => {
+    const env = environment(async (_url, init) => hang(init), { probeBudgetMs: 1000, dohResolvers: ['http://192.0.2.1/dns-query'] });
+    const hangingEnv = { ...env, fetch: (_input: string, init?: RequestInit) => hang(init) };
+    const started = Date.now();
+    const observations = await runProbes({ url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'stalled' }, startedAt: started - 500 }, hangingEnv);
+    const elapsed = Date.now() - started;
+    // Budget counted from the navigation's start, but never less than the minimum probe time.
+    expect(elapsed).toBeGreaterThanOrEqual(1400);
+    expect(elapsed).toBeLessThan(2500);
+    expect(observations.http![0]).toMatchObject({ ok: false, failure: 'timeout' });
+    expect(observations.dns).toEqual([{ kind: 'doh', resolver: 'http://192.0.2.1/dns-query', addrs: [], failure: 'timeout' }]);
+    expect(observations.canaries![0]).toMatchObject({ ok: false, failure: 'timeout' });
+  });
+
+  it('flags a canary that redirects (captive portal) and a control that answers garbage', async () => {
+    const env = environment(
+      async (url) => {
+        if (url.hostname === 'canary.example.net') return Response.redirect('http://portal.example/login', 302);
+        if (url.hostname === 'control.example') return new Response('{"hello": "world"}', { headers: { 'content-type': 'application/json' } });
+        throw new TypeError('Failed to fetch');
+      },
+      { controlUrl: 'http://control.example/' },
+    );
+    const observations = await runProbes({ url: 'https://mail.example.org/', host: 'mail.example.org', startedAt: Date.now() }, env);
+    expect(observations.canaries![0]).toMatchObject({ ok: true, captive: true });
+    expect(observations.controlFailure).toBe('bad-response');
+  });
+});
