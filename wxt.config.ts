@@ -22,7 +22,15 @@ export default defineConfig({
       name: '__MSG_extName__',
       description: '__MSG_extDescription__',
       default_locale: 'en',
-      permissions: ['storage', 'webNavigation', 'webRequest', 'activeTab'],
+      permissions: [
+        'storage',
+        'webNavigation',
+        'webRequest',
+        'activeTab',
+        // Firefox only: the system resolver's answer and Firefox's own captive-portal detector, both
+        // used by the probes; neither shows a warning at install.
+        ...(browser === 'firefox' ? ['dns', 'captivePortal'] : []),
+      ],
       host_permissions: watched,
       ...(manifestVersion === 3
         ? { optional_host_permissions: optionalHosts }
@@ -33,11 +41,11 @@ export default defineConfig({
             browser_specific_settings: {
               gecko: {
                 id: GECKO_ID,
-                strict_min_version: '128.0',
+                strict_min_version: '140.0',
                 // Detour sends nothing by default; reports are opt-in and come with their own consent.
                 data_collection_permissions: { required: ['none'] },
               },
-              gecko_android: { strict_min_version: '128.0' },
+              gecko_android: { strict_min_version: '142.0' },
             },
           }
         : {}),
