@@ -1,0 +1,264 @@
+/**
+ * Derived facts every step needs, computed once per classify() call: the URL's parts, the addresses
+ * each resolver gave (canonical form), the control's answers indexed by endpoint, which observations
+ * are about the site and which are reachability probes to a bare IP, and whether the user's network
+ * is demonstrably up.
+ *
+ * It also fills the gaps a browser leaves: when the probes did not record a step but the browser's own
+ * error names it (NAME_NOT_RESOLVED, CONNECTION_TIMED_OUT, CONNECTION_RESET on https), the step is
+ * synthesized from that error and marked, so every rule sees one shape of data.
+ */
+import type { ControlIpInfo, ControlResponse, ControlTcpConnectResult, ControlTlsHandshakeResult } from '../control-protocol';
+import type { FingerprintSet } from '../fingerprints';
+import { canonicalIp, endpoint, ipFamily, isIp, parseEndpoint } from '../ip';
+import type { DnsObservation, HttpObservation, Observations, TcpObservation, TlsObservation } from '../types';
+
+export interface UrlParts {
+  scheme: string;
+  host: string;
+  port: number;
+}
+
+export function urlParts(url: string): UrlParts | undefined {
+  try {
+    const u = new URL(url);
+    const scheme = u.protocol.replace(/:$/, '');
+    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const port = u.port ? Number(u.port) : scheme === 'https' ? 443 : scheme === 'http' ? 80 : 0;
+    return { scheme, host, port };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Second-level labels under which registrars sell names (mail.yandex.com.tr, bbc.co.uk). */
+const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gen', 'biz', 'info']);
+
+/**
+ * The registrable domain, approximately (no public-suffix list in the bundle): the last two labels,
+ * or three under a country code's generic second level.
+ */
+export function registrableDomain(host: string): string {
+  if (isIp(host)) return host;
+  const labels = host.toLowerCase().replace(/\.$/, '').split('.');
+  if (labels.length <= 2) return labels.join('.');
+  const tld = labels[labels.length - 1]!;
+  const second = labels[labels.length - 2]!;
+  const take = tld.length === 2 && SECOND_LEVEL.has(second) ? 3 : 2;
+  return labels.slice(-take).join('.');
+}
+
+export interface Context {
+  obs: Observations;
+  host: string;
+  scheme: string;
+  /** The port the failing URL uses (443 for https). */
+  sitePort: number;
+  country?: string;
+  fingerprints?: FingerprintSet;
+  /** The control's answer, when there is a usable one. */
+  control?: ControlResponse;
+  /** Why there is no control (for the `no_control` evidence). */
+  noControlReason: string;
+
+  /** The system resolver's lookup; synthesized from a browser DNS error when the probes had none. */
+  system?: DnsObservation & { synthesized?: boolean };
+  systemAddrs: string[];
+  /** DoH lookups that returned addresses, and the union of those addresses. */
+  dohAnswered: DnsObservation[];
+  dohAddrs: string[];
+  /** DoH lookups that said NXDOMAIN. */
+  dohNxdomain: DnsObservation[];
+  controlAddrs: string[];
+
+  /** TCP connects to the site's port. */
+  siteTcp: Array<TcpObservation & { synthesized?: boolean }>;
+  /** Every TCP observation (any port), canonical addresses. */
+  tcp: TcpObservation[];
+  /** Handshakes that sent the site's name. */
+  tlsSni: Array<TlsObservation & { synthesized?: boolean }>;
+  /** Handshakes to a bare IP (no SNI). */
+  tlsBare: TlsObservation[];
+  /** Fetches of the site itself (any scheme, host = the failing host). */
+  httpSite: Array<HttpObservation & { synthesized?: boolean }>;
+  /** Fetches whose URL host is an IP literal: reachability probes (`ip` canonical). */
+  httpIp: Array<HttpObservation & { ip: string }>;
+
+  /** Something proves the user's network is up (a canary, the control, DoH, any answer at all). */
+  networkUp: boolean;
+  /** Something over IPv4 worked. */
+  ipv4Works: boolean;
+  /** IPv6 addresses fail with `unreachable` while IPv4 works: their failures say nothing about the site. */
+  ipv6Broken: boolean;
+
+  controlTcp(ip: string, port: number): ControlTcpConnectResult | undefined;
+  controlTls(ip: string, port: number): ControlTlsHandshakeResult | undefined;
+  ipInfo(ip: string): ControlIpInfo | undefined;
+  /** The host, its registrable domain's subdomains, and the provider's sibling domains. */
+  isProviderHost(host: string): boolean;
+}
+
+const canon = (ip: string) => canonicalIp(ip) ?? ip;
+const unique = (xs: string[]) => [...new Set(xs)];
+
+function indexByEndpoint<T>(record: Record<string, T> | undefined): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const [key, value] of Object.entries(record ?? {})) {
+    const parsed = parseEndpoint(key);
+    map.set(parsed ? endpoint(canon(parsed.ip), parsed.port) : key, value);
+  }
+  return map;
+}
+
+/** A control answer that lacks the parts every rule reads is treated as no control. */
+function usableControl(control: unknown): control is ControlResponse {
+  if (!control || typeof control !== 'object') return false;
+  const c = control as Partial<ControlResponse>;
+  return (
+    typeof c.dns === 'object' &&
+    c.dns !== null &&
+    Array.isArray(c.dns.addrs) &&
+    typeof c.http_request === 'object' &&
+    c.http_request !== null &&
+    typeof c.tcp_connect === 'object' &&
+    c.tcp_connect !== null
+  );
+}
+
+const CONNECT_FAILURES = new Set(['timeout', 'refused', 'unreachable', 'stalled']);
+const TLS_STAGE_FAILURES = new Set(['reset', 'closed', 'tls', 'certificate']);
+
+export function buildContext(obs: Observations, fingerprints: FingerprintSet | undefined): Context {
+  const parts = urlParts(obs.url);
+  const host = (obs.host || parts?.host || '').toLowerCase().replace(/^\[|\]$/g, '');
+  const scheme = parts?.scheme ?? 'https';
+  const sitePort = parts?.port || (scheme === 'http' ? 80 : 443);
+  const failure = obs.failure;
+
+  const control = usableControl(obs.control) ? obs.control : undefined;
+  const noControlReason = control ? '' : obs.controlFailure || (obs.control ? 'malformed' : 'not asked');
+
+  // --- DNS ---
+  const dns = obs.dns ?? [];
+  let system: Context['system'] = dns.find((d) => d.kind === 'system');
+  if (!system && failure?.class === 'dns') {
+    system = { kind: 'system', resolver: 'system', addrs: [], failure: 'error', synthesized: true };
+  }
+  if (!system && isIp(host)) system = { kind: 'system', resolver: 'system', addrs: [host] };
+  const systemAddrs = unique((system?.addrs ?? []).filter(isIp).map(canon));
+  const doh = dns.filter((d) => d.kind === 'doh');
+  const dohAnswered = doh.filter((d) => d.addrs.some(isIp));
+  const dohAddrs = unique(dohAnswered.flatMap((d) => d.addrs.filter(isIp).map(canon)));
+  const dohNxdomain = doh.filter((d) => d.failure === 'nxdomain' && d.addrs.length === 0);
+  const controlAddrs = unique((control?.dns.addrs ?? []).filter(isIp).map(canon));
+
+  // --- TCP ---
+  const tcp = (obs.tcp ?? []).map((t) => ({ ...t, ip: canon(t.ip) }));
+  const siteTcp: Context['siteTcp'] = tcp.filter((t) => t.port === sitePort);
+
+  // --- TLS ---
+  const tls = (obs.tls ?? []).map((t) => (t.ip ? { ...t, ip: canon(t.ip) } : t));
+  const tlsSni: Context['tlsSni'] = tls.filter((t) => t.serverName !== null && t.serverName.toLowerCase() === host);
+  const tlsBare = tls.filter((t) => t.serverName === null);
+
+  // --- HTTP ---
+  const httpSite: Context['httpSite'] = [];
+  const httpIp: Context['httpIp'] = [];
+  for (const h of obs.http ?? []) {
+    const p = urlParts(h.url);
+    if (!p) continue;
+    if (isIp(p.host) && !isIp(host)) httpIp.push({ ...h, ip: canon(p.host) });
+    else if (p.host === host) httpSite.push(h);
+  }
+
+  // Fill the steps the browser's error names but no probe recorded.
+  if (failure && !siteTcp.length && !tlsSni.length && CONNECT_FAILURES.has(failure.class)) {
+    const ips = systemAddrs.length ? systemAddrs : [''];
+    for (const ip of ips) {
+      siteTcp.push({
+        ip,
+        port: sitePort,
+        ok: false,
+        failure: failure.class === 'stalled' ? 'timeout' : failure.class,
+        elapsedMs: failure.elapsedMs,
+        synthesized: true,
+      });
+    }
+  }
+  if (failure && scheme === 'https' && !tlsSni.length && TLS_STAGE_FAILURES.has(failure.class)) {
+    tlsSni.push({
+      serverName: host,
+      ip: systemAddrs[0],
+      ok: false,
+      failure: failure.class,
+      certificate: failure.certificate,
+      elapsedMs: failure.elapsedMs,
+      synthesized: true,
+    });
+  }
+  if (failure && scheme === 'http' && !httpSite.length && (failure.class === 'reset' || failure.class === 'closed')) {
+    httpSite.push({ url: obs.url, ok: false, failure: failure.class, elapsedMs: failure.elapsedMs, synthesized: true });
+  }
+
+  // --- health of the user's own network ---
+  const v4 = (ip: string | undefined) => !!ip && ipFamily(ip) === 4;
+  const httpIpOk = httpIp.filter((h) => h.ok);
+  const ipv4Works =
+    tcp.some((t) => t.ok && v4(t.ip)) ||
+    tls.some((t) => t.ok && v4(t.ip)) ||
+    httpIpOk.some((h) => v4(h.ip));
+  const v6Unreachable = [...tcp, ...siteTcp].some((t) => !t.ok && t.failure === 'unreachable' && ipFamily(t.ip) === 6);
+  const canariesOk = (obs.canaries ?? []).some((c) => c.ok && !c.captive);
+  const networkUp =
+    canariesOk ||
+    !!control ||
+    dohAnswered.length > 0 ||
+    ipv4Works ||
+    tcp.some((t) => t.ok) ||
+    (obs.http ?? []).some((h) => h.ok) ||
+    (obs.siblings ?? []).some((s) => s.ok);
+  const ipv6Broken = v6Unreachable && (ipv4Works || canariesOk);
+
+  const tcpIndex = indexByEndpoint(control?.tcp_connect);
+  const tlsIndex = indexByEndpoint(control?.tls_handshake);
+  const ipInfoIndex = new Map(Object.entries(control?.ip_info ?? {}).map(([ip, info]) => [canon(ip), info]));
+
+  const providerDomain = registrableDomain(host);
+  const siblingDomains = (obs.siblings ?? []).map((s) => registrableDomain(s.host.toLowerCase()));
+  const isProviderHost = (other: string) => {
+    const h = other.toLowerCase().replace(/^\[|\]$/g, '');
+    if (h === host) return true;
+    const domain = registrableDomain(h);
+    return domain === providerDomain || siblingDomains.includes(domain);
+  };
+
+  return {
+    obs,
+    host,
+    scheme,
+    sitePort,
+    country: obs.country?.toUpperCase(),
+    fingerprints,
+    control,
+    noControlReason,
+    system,
+    systemAddrs,
+    dohAnswered,
+    dohAddrs,
+    dohNxdomain,
+    controlAddrs,
+    siteTcp,
+    tcp,
+    tlsSni,
+    tlsBare,
+    httpSite,
+    httpIp,
+    networkUp,
+    ipv4Works: ipv4Works || canariesOk,
+    ipv6Broken,
+    controlTcp: (ip, port) => tcpIndex.get(endpoint(canon(ip), port)),
+    controlTls: (ip, port) => tlsIndex.get(endpoint(canon(ip), port)),
+    ipInfo: (ip) => ipInfoIndex.get(canon(ip)),
+    isProviderHost,
+  };
+}
