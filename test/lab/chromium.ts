@@ -43,6 +43,8 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
     '--no-default-browser-check',
     '--disable-domain-reliability',
     '--no-pings',
+    // Exposes chrome.benchmarking to pages: resetNetworkState() clears the host cache and the pools.
+    '--enable-net-benchmarking',
     ...(options.proxy ? [`--proxy-server=http://${options.proxy.host}:${options.proxy.port}`] : []),
     ...(options.extraArgs ?? []),
   ];
@@ -99,6 +101,18 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
         await Promise.race([settled, sleep(opts?.waitMs ?? 5000)]);
       },
       sendMessage: (message, opts) => send(message, opts?.timeoutMs),
+      async resetNetworkState() {
+        await withTimeout(
+          extensionPage.evaluate(async () => {
+            const benchmarking = (globalThis as any).chrome.benchmarking;
+            await benchmarking.clearCache();
+            await benchmarking.clearHostResolverCache();
+            await benchmarking.closeConnections();
+          }),
+          5000,
+          'resetNetworkState',
+        );
+      },
       waitForMessage: (message, predicate, timeoutMs = 10_000) => pollMessage((m) => send(m), message, predicate, timeoutMs),
       async screenshot(pagePath, file, viewport = { width: 400, height: 600 }) {
         const page = await context.newPage();

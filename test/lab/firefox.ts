@@ -40,10 +40,10 @@ export function labFirefoxPrefs(options: FirefoxLaunchOptions): Record<string, s
     'extensions.webextensions.uuids': JSON.stringify({ [options.geckoId ?? STAND_IN_GECKO_ID]: FIREFOX_EXTENSION_UUID }),
     'intl.locale.requested': ru ? 'ru' : 'en-US',
     'intl.accept_languages': ru ? 'ru-RU, ru, en-US, en' : 'en-US, en',
-    // DNS: the system resolver only (the ISP resolver), and no cache that outlives a scenario switch.
+    // DNS: the system resolver only (the ISP resolver). The cache stays as users have it (turning it off
+    // changed a refused connection into NS_ERROR_UNKNOWN_HOST: Firefox re-resolves after a failed
+    // connect); resetNetworkState() flushes it between scenarios instead.
     'network.trr.mode': 5,
-    'network.dnsCacheExpiration': 0,
-    'network.dnsCacheExpirationGracePeriod': 0,
     'network.dns.disablePrefetch': true,
     'network.dns.native_https_query': false,
     // Connections: no speculative or background traffic.
@@ -97,6 +97,25 @@ export function labFirefoxPrefs(options: FirefoxLaunchOptions): Record<string, s
     prefs['network.proxy.type'] = 0;
   }
   return { ...prefs, ...options.prefs };
+}
+
+/** The slice of puppeteer's BiDi browser we use to reach Firefox's privileged (chrome) scope. */
+interface BidiConnection {
+  send(method: string, params: object): Promise<{ result: any }>;
+}
+
+/**
+ * Evaluates JavaScript in the browser window's chrome scope (where `Services` lives). Needs the
+ * `--remote-allow-system-access` launch flag; BiDi then lists chrome contexts under `moz:scope`.
+ */
+async function chromeEval(browser: Browser, expression: string): Promise<unknown> {
+  const connection = (browser as unknown as { connection: BidiConnection }).connection;
+  const tree = await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome', maxDepth: 0 });
+  const context = tree.result.contexts[0]?.context;
+  if (!context) throw new Error('firefox: no chrome browsing context (is --remote-allow-system-access set?)');
+  const answer = await connection.send('script.evaluate', { expression, target: { context }, awaitPromise: true });
+  if (answer.result.type !== 'success') throw new Error(`firefox chrome eval failed: ${JSON.stringify(answer.result)}`);
+  return answer.result.result;
 }
 
 /**
@@ -176,6 +195,14 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
         await Promise.race([settled, sleep(opts?.waitMs ?? 5000)]);
       },
       sendMessage: (message, opts) => send(message, opts?.timeoutMs),
+      async resetNetworkState() {
+        await chromeEval(
+          browser,
+          `Services.dns.clearCache(true);
+           Services.obs.notifyObservers(null, 'net:prune-all-connections');
+           Services.cache2.clear();`,
+        );
+      },
       waitForMessage: (message, predicate, timeoutMs = 10_000) => pollMessage((m) => send(m), message, predicate, timeoutMs),
       async screenshot(pagePath, file, viewport = { width: 400, height: 600 }) {
         const page = await browser.newPage();

@@ -25,6 +25,12 @@ export interface LabBrowser {
   sendMessage<T>(message: unknown, opts?: { timeoutMs?: number }): Promise<T>;
   /** Polls sendMessage until predicate(answer) holds or `timeoutMs` (default 10000) passed; returns the last answer. */
   waitForMessage<T>(message: unknown, predicate: (answer: T) => boolean, timeoutMs?: number): Promise<T>;
+  /**
+   * Makes the browser forget what it learned under the previous scenario: cached DNS answers, pooled
+   * connections, the HTTP cache. Call it after applyScenario() whenever one browser runs several
+   * scenarios (Chromium keeps a DNS answer for a minute whatever its TTL).
+   */
+  resetNetworkState(): Promise<void>;
   /** Opens extensionBaseUrl + path at the given viewport (default 400x600) and writes a PNG. */
   screenshot(path: string, file: string, viewport?: { width: number; height: number }): Promise<void>;
   close(): Promise<void>;

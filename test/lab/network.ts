@@ -152,6 +152,11 @@ export async function createFirewall(options: { exempt?: readonly string[] } = {
   };
   const exemptions = async () => {
     for (const source of exempt) await iptables(['-A', CHAIN, '-s', source, '-j', 'RETURN']);
+    // The answers our own REJECT rules send (ICMP errors, RSTs) travel back over loopback to an address
+    // that is often the blocked one itself (a connection to a lo address comes from that address), so
+    // without these two lines a rule would swallow its own answer and "reject" would become "drop".
+    await iptables(['-A', CHAIN, '-p', 'icmp', '-j', 'RETURN']);
+    await iptables(['-A', CHAIN, '-p', 'tcp', '--tcp-flags', 'RST', 'RST', '-j', 'RETURN']);
   };
 
   const chains = await iptables(['-S']);

@@ -1,0 +1,143 @@
+/**
+ * The whole censorship lab in one object: network (ISP and honest resolvers, firewall), PKI, DoH, and
+ * the scenario's servers. e2e tests and the benchmark start one Lab per file and switch scenarios with
+ * applyScenario() (scenarios.ts), which resets the lab and sets the next one up in well under a second.
+ *
+ *   const lab = await startLab();
+ *   await applyScenario(lab, SCENARIOS['tls-sni-reset']);
+ *   ...
+ *   await lab.close();
+ *
+ * ## The two vantage points in one namespace
+ * The browser and the control service share the namespace, so every censor here acts only on traffic
+ * that does NOT come from LAB_IPS.controlSource: firewall rules skip it (network.ts) and censoring
+ * connection handlers are wrapped with lab.censor(). Run the control service with labControlDial as its
+ * dialler (server/src/app.ts `dial`), `dnsServers: ['127.0.0.54']` (the honest resolver) and
+ * `extraCaFile: lab.pki.ca.certPath`; it then measures the honest lab internet, as a real control
+ * outside the censored country would.
+ */
+import net from 'node:net';
+import { startDohServer, type DohServer } from './doh-server';
+import type { DnsServer } from './dns-server';
+import { exceptFrom, listen, type Closable, type ConnectionHandler, type Listener } from './listener';
+import { LAB_DOH_PORT, LAB_IPS, LAB_LOOPBACK, setUplink, startLabNetwork, type Firewall, type LabNetwork } from './network';
+import { createLabPki, type KeyPair, type LabPki } from './pki';
+import { httpHandler, httpsHandler, page } from './sites';
+
+/** The lab's names. `.test` is reserved (RFC 6761): none of them can exist outside the lab. */
+export const LAB_NAMES = {
+  /** The watched mail site (the extension is told to watch `detour-lab.test`). */
+  site: 'mail.detour-lab.test',
+  siteDomain: 'detour-lab.test',
+  /** Canaries: unrelated to the mail provider, as detectportal.firefox.com is. */
+  canaryA: 'canary.lab-canary-one.test',
+  canaryB: 'check.lab-canary-two.test',
+  /** The ISP's block-page host (its certificate is for this name, not the site's). */
+  blockPage: 'blocked.isp-lab.test',
+  /** The captive portal's login host. */
+  portal: 'login.guest-wifi-lab.test',
+} as const;
+
+export const LAB_SITE_TITLE = 'Detour Lab Mail';
+
+export const LAB_CANARIES = [
+  { url: `http://${LAB_NAMES.canaryA}/canonical.html`, expect: 'success\n' },
+  { url: `http://${LAB_NAMES.canaryB}/generate_204`, expect: '' },
+] as const;
+
+/** A Dialer for the control service (server/src/app.ts `dial`): connects from the control's vantage. */
+export function labControlDial(target: { host: string; port: number }): net.Socket {
+  return net.connect({ ...target, localAddress: LAB_IPS.controlSource });
+}
+
+export interface LabCerts {
+  /**
+   * The site's real certificate (lab root), for its names only: like a real mail provider's, it has no
+   * IP entry, so a bare-IP handshake completes and then fails on the name.
+   */
+  site: KeyPair;
+  /** The same names, signed by the untrusted interception CA. */
+  intercepted: KeyPair;
+  /** The ISP block-page server's own certificate (valid for LAB_NAMES.blockPage only). */
+  blockPage: KeyPair;
+  /** The captive portal's own certificate. */
+  portal: KeyPair;
+}
+
+export interface Lab {
+  network: LabNetwork;
+  /** The ISP resolver (127.0.0.53:53): what the browser's system resolver asks. */
+  isp: DnsServer;
+  /** The honest resolver (127.0.0.54:53): what the site really resolves to. */
+  honest: DnsServer;
+  /** DoH on the honest zone: http://127.0.0.54:8053/dns-query. */
+  doh: DohServer;
+  firewall: Firewall;
+  pki: LabPki;
+  certs: LabCerts;
+  /** Honest handlers for the watched site, to serve directly or behind a censor. */
+  site: { https: ConnectionHandler; http: ConnectionHandler };
+  /** Listens on ip:port until the next reset(). */
+  listen(host: string, port: number, handler: ConnectionHandler): Promise<Listener>;
+  /** Registers anything closable to be closed at the next reset(). */
+  track<T extends Closable>(item: T): T;
+  /** `handler` for the browser, `honest` for the control service's connections. */
+  censor(handler: ConnectionHandler, honest: ConnectionHandler): ConnectionHandler;
+  /** Empty lab: scenario servers closed (with their connections), zones cleared, firewall flushed, uplink up. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLab(): Promise<Lab> {
+  const network = await startLabNetwork();
+  const pki = await createLabPki();
+  const siteNames = [LAB_NAMES.site, LAB_NAMES.siteDomain, `*.${LAB_NAMES.siteDomain}`];
+  const [site, intercepted, blockPage, portal] = await Promise.all([
+    pki.issue({ names: siteNames }),
+    pki.issue({ names: siteNames, issuer: 'interception' }),
+    pki.issue({ names: [LAB_NAMES.blockPage] }),
+    pki.issue({ names: [LAB_NAMES.portal] }),
+  ]);
+  const doh = await startDohServer({ host: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, zone: network.honest });
+  const sitePage = page({ title: LAB_SITE_TITLE });
+  let open: Closable[] = [];
+
+  const lab: Lab = {
+    network,
+    isp: network.isp,
+    honest: network.honest,
+    doh,
+    firewall: network.firewall,
+    pki,
+    certs: { site, intercepted, blockPage, portal },
+    site: { https: httpsHandler(site, sitePage), http: httpHandler(sitePage) },
+    async listen(host, port, handler) {
+      return lab.track(await listen(host, port, handler));
+    },
+    track(item) {
+      open.push(item);
+      return item;
+    },
+    censor: (handler, honest) => exceptFrom([LAB_IPS.controlSource], honest, handler),
+    async reset() {
+      const closing = open;
+      open = [];
+      await Promise.all(closing.map((item) => item.close()));
+      network.isp.clear();
+      network.honest.clear();
+      network.isp.queries.length = 0;
+      network.honest.queries.length = 0;
+      doh.queries.length = 0;
+      doh.stall = false;
+      await network.firewall.flush();
+      await setUplink('up');
+    },
+    async close() {
+      await lab.reset();
+      await doh.close();
+      await network.close();
+      await pki.dispose();
+    },
+  };
+  return lab;
+}

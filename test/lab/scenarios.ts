@@ -1,0 +1,434 @@
+/**
+ * The named lab scenarios, shared by the e2e tests and the benchmark. Each one sets the lab up (ISP
+ * resolver zone, honest zone behind DoH and the control, servers, firewall), says what the browser
+ * reports when it visits the watched URL, and what Detour's engine must conclude: the verdict
+ * expectations are the product's contract.
+ *
+ *   const lab = await startLab();
+ *   const s = SCENARIOS['tls-sni-reset'];
+ *   await applyScenario(lab, s);                   // reset + setup, < 100 ms
+ *   await browser.navigate(s.url);
+ *   // browser error: s.browsers.chromium / s.browsers.firefox; verdict: s.verdict
+ *
+ * Every censor here spares the control's source address (see lab.ts), so the control sees the honest
+ * lab internet while the browser sees the censored one; "down" (site-down) is down for both.
+ *
+ * ## Measured browser outcomes (Chromium 156 / Firefox ESR 153, stand-in extension, this lab)
+ * Main-frame webRequest.onErrorOccurred `error` (webNavigation gives the same string on Chromium; on
+ * Firefox it gives `Error code <nsresult>`, shown in the last column). Checked by test/e2e/lab-browsers.test.ts.
+ * | scenario         | Chromium                              | Firefox webRequest                          | Firefox webNavigation |
+ * |------------------|---------------------------------------|---------------------------------------------|-----------------------|
+ * | ok               | no error, 200                         | no error, 200                               | completed             |
+ * | dns-nxdomain     | net::ERR_NAME_NOT_RESOLVED            | NS_ERROR_UNKNOWN_HOST                       | Error code 2152398878 |
+ * | dns-bogon        | net::ERR_CONNECTION_REFUSED           | NS_ERROR_CONNECTION_REFUSED                 | Error code 2152398861 |
+ * | dns-blockpage    | net::ERR_CERT_COMMON_NAME_INVALID     | localized: "Unable to communicate securely with peer: requested domain name does not match the server’s certificate." (ru: "Не удалось установить защищённое соединение с этим узлом: запрошенное имя домена не соответствует указанному в сертификате сервера.") | Error code 2153394164 (SSL_ERROR_BAD_CERT_DOMAIN) |
+ * | tcp-blackhole    | nothing within 6 s (ERR_CONNECTION_TIMED_OUT after ~134 s) | NS_ERROR_NET_TIMEOUT after network.http.connection-timeout (3 s in the self-test) | Error code 2152398862 |
+ * | tcp-reset        | net::ERR_CONNECTION_RESET             | NS_ERROR_NET_RESET                          | Error code 2152398868 |
+ * | tcp-refused      | net::ERR_CONNECTION_REFUSED           | NS_ERROR_CONNECTION_REFUSED                 | Error code 2152398861 |
+ * | tls-sni-reset    | net::ERR_CONNECTION_RESET             | NS_ERROR_NET_RESET                          | Error code 2152398868 |
+ * | http-451         | no error, 451                         | no error, 451                               | completed             |
+ * | tls-interception | net::ERR_CERT_AUTHORITY_INVALID       | localized: "Peer’s Certificate issuer is not recognized." (ru: "Издатель сертификата узла не распознан.") | Error code 2153390067 (SEC_ERROR_UNKNOWN_ISSUER) |
+ * | site-down        | net::ERR_CONNECTION_REFUSED           | NS_ERROR_CONNECTION_REFUSED                 | Error code 2152398861 |
+ * | network-down     | net::ERR_NAME_NOT_RESOLVED (~2 s)     | NS_ERROR_UNKNOWN_HOST (~1 s)                | Error code 2152398878 |
+ * | offline          | net::ERR_INTERNET_DISCONNECTED (~2 s) | NS_ERROR_UNKNOWN_HOST (~2 s; not NS_ERROR_OFFLINE, even with network.manage-offline-status on) | Error code 2152398878 |
+ * | captive-portal   | net::ERR_CERT_COMMON_NAME_INVALID     | as dns-blockpage (localized name mismatch)  | Error code 2153394164 |
+ * | broken-proxy     | net::ERR_PROXY_CONNECTION_FAILED      | NS_ERROR_PROXY_CONNECTION_REFUSED           | Error code 2152398920 |
+ * Firefox often reports `Error code 2152398850` (NS_BINDING_ABORTED) to webNavigation just before the
+ * real outcome, on the first navigation of a tab and around proxy failures: ignore it, as ERR_ABORTED.
+ * Navigations that are still hanging when the next one starts end with net::ERR_ABORTED on Chromium.
+ */
+import type { CensorshipMethod, LocalCause, VerdictKind } from '../../engine/types';
+import type { Settings } from '../../lib/settings';
+import type { ZoneAnswer } from './dns-server';
+import type { Lab } from './lab';
+import { LAB_CANARIES, LAB_NAMES, LAB_SITE_TITLE } from './lab';
+import type { LabProxy } from './lab-browser';
+import { resetOnAccept, type ConnectionHandler } from './listener';
+import { LAB_DOH_PORT, LAB_IPS, LAB_LOOPBACK, LAB_SINKHOLE_IP, setUplink } from './network';
+import { sniFilter } from './sni-filter';
+import {
+  canary,
+  httpHandler,
+  httpsHandler,
+  page,
+  sinkholeIframePage,
+  startBlockPageServer,
+  startCaptivePortal,
+  unavailableForLegalReasons,
+} from './sites';
+
+export type ScenarioName =
+  | 'ok'
+  | 'dns-nxdomain'
+  | 'dns-bogon'
+  | 'dns-blockpage'
+  | 'tcp-blackhole'
+  | 'tcp-reset'
+  | 'tcp-refused'
+  | 'tls-sni-reset'
+  | 'http-451'
+  | 'tls-interception'
+  | 'site-down'
+  | 'network-down'
+  | 'offline'
+  | 'captive-portal'
+  | 'broken-proxy';
+
+/** What one browser reports for the main-frame request to the scenario's URL. */
+export type BrowserOutcome =
+  /** The page loads with this status (webRequest.onCompleted). */
+  | { kind: 'loads'; status: number }
+  /** webRequest.onErrorOccurred with `error` (and, on Firefox, webNavigation's `Error code N`). */
+  | { kind: 'error'; error: string | RegExp; navigationError?: string }
+  /** Nothing for a long time (a connect timeout): `error` arrives after about `afterMs`. */
+  | { kind: 'hangs'; error: string; afterMs: number };
+
+export interface ExpectedVerdict {
+  kind: VerdictKind;
+  method?: CensorshipMethod;
+  localCause?: LocalCause;
+  /** A block-page fingerprint must have matched. */
+  confirmed?: boolean;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  description: string;
+  /** One line: why the verdict is the right one. */
+  reasoning: string;
+  /** The URL the browser visits: always the watched site over HTTPS. */
+  url: string;
+  setup(lab: Lab): Promise<void>;
+  /** What the browser must be launched with for this scenario (the proxy, Firefox prefs). */
+  launch?: { proxy?: LabProxy; firefoxPrefs?: Record<string, string | number | boolean> };
+  browsers: { chromium: BrowserOutcome; firefox: BrowserOutcome };
+  verdict: ExpectedVerdict;
+}
+
+export const LAB_SITE_URL = `https://${LAB_NAMES.site}/`;
+
+/** A proxy address where nothing listens: the broken-proxy scenario launches the browser with it. */
+export const LAB_BROKEN_PROXY: LabProxy = { host: LAB_LOOPBACK.proxy, port: 3128 };
+
+/** Where the control service listens in the lab (server default port). */
+export const LAB_CONTROL_URL = `http://${LAB_LOOPBACK.control}:8080`;
+
+/**
+ * The extension settings that point Detour at the lab: lab DoH, lab canaries, lab control. Apply with
+ * `sendMessage({ type: 'set-settings', settings })`.
+ */
+export function labExtensionSettings(lab: Pick<Lab, 'doh'>, controlUrl = LAB_CONTROL_URL): Partial<Settings> {
+  return { dohResolvers: [lab.doh.url], canaries: LAB_CANARIES.map((c) => ({ ...c })), controlUrl };
+}
+
+// --- Building blocks ----------------------------------------------------------------------------------
+
+export interface InternetOptions {
+  /** The ISP resolver's answer for the site's names; default: the truth. */
+  ispSite?: ZoneAnswer;
+  /** What answers on the site's 443 / 80; default the honest site; null: nothing listens (refused). */
+  siteHttps?: ConnectionHandler | null;
+  siteHttp?: ConnectionHandler | null;
+}
+
+/**
+ * The lab internet as it really is: both zones hold the truth, the site serves HTTPS and HTTP, the
+ * canaries answer. Scenarios call it and then break one thing.
+ */
+export async function internet(lab: Lab, options: InternetOptions = {}): Promise<void> {
+  const truth: Array<[string, string]> = [
+    [LAB_NAMES.site, LAB_IPS.site],
+    [LAB_NAMES.siteDomain, LAB_IPS.site],
+    [`www.${LAB_NAMES.siteDomain}`, LAB_IPS.site],
+    [LAB_NAMES.canaryA, LAB_IPS.canaryA],
+    [LAB_NAMES.canaryB, LAB_IPS.canaryB],
+    [LAB_NAMES.blockPage, LAB_IPS.blockPage],
+    [LAB_NAMES.portal, LAB_IPS.portal],
+  ];
+  for (const [name, ip] of truth) {
+    lab.honest.set(name, { addrs: [ip] });
+    lab.isp.set(name, { addrs: [ip] });
+  }
+  if (options.ispSite) {
+    for (const name of [LAB_NAMES.site, LAB_NAMES.siteDomain, `www.${LAB_NAMES.siteDomain}`]) lab.isp.set(name, options.ispSite);
+  }
+  await Promise.all([
+    options.siteHttps !== null && lab.listen(LAB_IPS.site, 443, options.siteHttps ?? lab.site.https),
+    options.siteHttp !== null && lab.listen(LAB_IPS.site, 80, options.siteHttp ?? lab.site.http),
+    lab.listen(LAB_IPS.canaryA, 80, httpHandler(canary('success'))),
+    lab.listen(LAB_IPS.canaryB, 80, httpHandler(canary('204'))),
+  ]);
+}
+
+/**
+ * The user's uplink is dead but the link is up: the ISP resolver never answers, and every lab address
+ * and loopback helper (DoH, control) answers with ICMP host-unreachable, as a home router with no
+ * upstream does. Fast to fail (no connect timeouts) and faithful for everything the browser can see.
+ * The control itself is spared (firewall exemption): only the user is cut off.
+ */
+export async function cutUplink(lab: Lab): Promise<void> {
+  const fw = lab.firewall;
+  await Promise.all([
+    fw.add({ dst: LAB_LOOPBACK.ispResolver, port: 53, proto: 'udp', action: 'drop' }),
+    fw.add({ dst: LAB_LOOPBACK.ispResolver, port: 53, proto: 'tcp', action: 'drop' }),
+    fw.add({ dst: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, proto: 'tcp', action: 'unreachable' }),
+    fw.add({ dst: LAB_LOOPBACK.control, proto: 'all', action: 'unreachable' }),
+    ...[LAB_IPS.site, LAB_IPS.blockPage, LAB_IPS.portal, LAB_IPS.canaryA, LAB_IPS.canaryB, LAB_SINKHOLE_IP].map((dst) =>
+      fw.add({ dst, proto: 'all', action: 'unreachable' }),
+    ),
+  ]);
+}
+
+const chromiumError = (error: string): BrowserOutcome => ({ kind: 'error', error });
+const firefoxError = (error: string | RegExp, navigationError?: string): BrowserOutcome => ({ kind: 'error', error, navigationError });
+
+// Firefox gives webRequest a localized sentence for certificate errors (en and ru below); webNavigation
+// gives the stable nsresult, which is what an engine should key on.
+const FIREFOX_BAD_CERT_DOMAIN = /requested domain name does not match the server’s certificate|запрошенное имя домена не соответствует/;
+const FIREFOX_UNKNOWN_ISSUER = /Certificate issuer is not recognized|Издатель сертификата узла не распознан/;
+
+// --- The table ----------------------------------------------------------------------------------------
+
+const list: Scenario[] = [
+  {
+    name: 'ok',
+    description: 'Nothing is blocked: the site loads over HTTPS.',
+    reasoning: 'The final response arrived over TLS with a valid certificate: accessible, whatever else happened.',
+    url: LAB_SITE_URL,
+    setup: (lab) => internet(lab),
+    browsers: { chromium: { kind: 'loads', status: 200 }, firefox: { kind: 'loads', status: 200 } },
+    verdict: { kind: 'ok' },
+  },
+  {
+    name: 'dns-nxdomain',
+    description: 'The ISP resolver answers NXDOMAIN for the site; DoH and the control resolve it.',
+    reasoning: 'System DNS fails while DoH and the control resolve the name and the site answers them: DNS blocking.',
+    url: LAB_SITE_URL,
+    setup: (lab) => internet(lab, { ispSite: { rcode: 'NXDOMAIN' } }),
+    browsers: {
+      chromium: chromiumError('net::ERR_NAME_NOT_RESOLVED'),
+      firefox: firefoxError('NS_ERROR_UNKNOWN_HOST', 'Error code 2152398878'),
+    },
+    verdict: { kind: 'censorship', method: 'dns' },
+  },
+  {
+    name: 'dns-bogon',
+    description: `The ISP resolver answers ${LAB_SINKHOLE_IP} (Iran-style sinkhole: iframe block page on 80, nothing on 443).`,
+    reasoning: 'The only system answer is a bogon the control never returns: DNS blocking, even before any connect.',
+    url: LAB_SITE_URL,
+    async setup(lab) {
+      await internet(lab, { ispSite: { addrs: [LAB_SINKHOLE_IP] } });
+      await lab.listen(LAB_SINKHOLE_IP, 80, httpHandler(sinkholeIframePage()));
+    },
+    browsers: {
+      chromium: chromiumError('net::ERR_CONNECTION_REFUSED'),
+      firefox: firefoxError('NS_ERROR_CONNECTION_REFUSED', 'Error code 2152398861'),
+    },
+    verdict: { kind: 'censorship', method: 'dns' },
+  },
+  {
+    name: 'dns-blockpage',
+    description: 'The ISP resolver points the site at its block-page server (200, fingerprint ooni.ru_30 on 80; its own certificate on 443).',
+    reasoning:
+      'DNS answer inconsistent with the control and the page behind it matches a RU ISP block-page fingerprint: confirmed blocking by block page.',
+    url: LAB_SITE_URL,
+    async setup(lab) {
+      await internet(lab, { ispSite: { addrs: [LAB_IPS.blockPage] } });
+      lab.track(await startBlockPageServer({ host: LAB_IPS.blockPage, tls: lab.certs.blockPage }));
+    },
+    browsers: {
+      chromium: chromiumError('net::ERR_CERT_COMMON_NAME_INVALID'),
+      firefox: firefoxError(FIREFOX_BAD_CERT_DOMAIN, 'Error code 2153394164'),
+    },
+    verdict: { kind: 'censorship', method: 'blockpage', confirmed: true },
+  },
+  {
+    name: 'tcp-blackhole',
+    description: "SYNs to the site's IP (80 and 443) are dropped for the user; the control connects.",
+    reasoning: 'TCP connect times out at the user while the control connects: IP blocking (tcp_ip).',
+    url: LAB_SITE_URL,
+    async setup(lab) {
+      await internet(lab);
+      await lab.firewall.add({ dst: LAB_IPS.site, port: 443, action: 'drop-syn' });
+      await lab.firewall.add({ dst: LAB_IPS.site, port: 80, action: 'drop-syn' });
+    },
+    browsers: {
+      chromium: { kind: 'hangs', error: 'net::ERR_CONNECTION_TIMED_OUT', afterMs: 134_000 },
+      // 90 s is Firefox's default network.http.connection-timeout; launchFirefox({connectTimeoutSeconds}) shortens it.
+      firefox: { kind: 'hangs', error: 'NS_ERROR_NET_TIMEOUT', afterMs: 90_000 },
+    },
+    verdict: { kind: 'censorship', method: 'tcp_ip' },
+  },
+  {
+    name: 'tcp-reset',
+    description: "Every connection to the site's IP (80 and 443) is reset right after it is accepted, whatever the SNI.",
+    reasoning: 'Connections to the IP are reset on any port and with or without SNI, while the control gets the page: the IP is blocked (tcp_ip).',
+    url: LAB_SITE_URL,
+    setup: (lab) =>
+      internet(lab, { siteHttps: lab.censor(resetOnAccept, lab.site.https), siteHttp: lab.censor(resetOnAccept, lab.site.http) }),
+    browsers: {
+      chromium: chromiumError('net::ERR_CONNECTION_RESET'),
+      firefox: firefoxError('NS_ERROR_NET_RESET', 'Error code 2152398868'),
+    },
+    verdict: { kind: 'censorship', method: 'tcp_ip' },
+  },
+  {
+    name: 'tcp-refused',
+    description: "The user's SYNs to the site's IP get a RST (looks exactly like a closed port); the control connects.",
+    reasoning:
+      'Refused is ambiguous on its own (a closed port looks the same), but the control connects to the same IP:port at the same time: tcp_ip blocking, with less confidence than a timeout.',
+    url: LAB_SITE_URL,
+    async setup(lab) {
+      await internet(lab);
+      await lab.firewall.add({ dst: LAB_IPS.site, port: 443, action: 'reset' });
+      await lab.firewall.add({ dst: LAB_IPS.site, port: 80, action: 'reset' });
+    },
+    browsers: {
+      chromium: chromiumError('net::ERR_CONNECTION_REFUSED'),
+      firefox: firefoxError('NS_ERROR_CONNECTION_REFUSED', 'Error code 2152398861'),
+    },
+    verdict: { kind: 'censorship', method: 'tcp_ip' },
+  },
+  {
+    name: 'tls-sni-reset',
+    description:
+      "Reset after the ClientHello when the SNI is the site's (Russia's TSPU); plain HTTP to the same IP works and a bare-IP handshake completes.",
+    reasoning:
+      'TCP works, plain HTTP works and TLS without the SNI completes, but TLS with the SNI is reset while the control handshakes: SNI-based TLS blocking.',
+    url: LAB_SITE_URL,
+    setup: (lab) =>
+      internet(lab, {
+        siteHttps: lab.censor(
+          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain, `www.${LAB_NAMES.siteDomain}`], pass: lab.site.https }),
+          lab.site.https,
+        ),
+      }),
+    browsers: {
+      chromium: chromiumError('net::ERR_CONNECTION_RESET'),
+      firefox: firefoxError('NS_ERROR_NET_RESET', 'Error code 2152398868'),
+    },
+    verdict: { kind: 'censorship', method: 'tls' },
+  },
+  {
+    name: 'http-451',
+    description: 'The site answers the user 451 Unavailable For Legal Reasons (HTTPS with a valid certificate, and HTTP); the control gets 200.',
+    reasoning: 'An explicit legal-block status on an authenticated connection, while the control gets the page: http-451.',
+    url: LAB_SITE_URL,
+    setup(lab) {
+      const answer = unavailableForLegalReasons();
+      return internet(lab, {
+        siteHttps: lab.censor(httpsHandler(lab.certs.site, answer), lab.site.https),
+        siteHttp: lab.censor(httpHandler(answer), lab.site.http),
+      });
+    },
+    browsers: { chromium: { kind: 'loads', status: 451 }, firefox: { kind: 'loads', status: 451 } },
+    verdict: { kind: 'censorship', method: 'http-451' },
+  },
+  {
+    name: 'tls-interception',
+    description: "The user's TLS to the site is intercepted: a certificate for the site's names from a CA the browser does not trust.",
+    reasoning:
+      'An unknown-issuer certificate for the right name at the right IP, while the control validates the real one: TLS interception.',
+    url: LAB_SITE_URL,
+    setup: (lab) =>
+      internet(lab, { siteHttps: lab.censor(httpsHandler(lab.certs.intercepted, page({ title: LAB_SITE_TITLE })), lab.site.https) }),
+    browsers: {
+      chromium: chromiumError('net::ERR_CERT_AUTHORITY_INVALID'),
+      firefox: firefoxError(FIREFOX_UNKNOWN_ISSUER, 'Error code 2153390067'),
+    },
+    verdict: { kind: 'censorship', method: 'interception' },
+  },
+  {
+    name: 'site-down',
+    description: "Nothing listens on the site's IP (80 and 443): refused for the user and for the control alike.",
+    reasoning: 'The control fails the same way at the same step: the site is down, not blocked.',
+    url: LAB_SITE_URL,
+    setup: (lab) => internet(lab, { siteHttps: null, siteHttp: null }),
+    browsers: {
+      chromium: chromiumError('net::ERR_CONNECTION_REFUSED'),
+      firefox: firefoxError('NS_ERROR_CONNECTION_REFUSED', 'Error code 2152398861'),
+    },
+    verdict: { kind: 'outage' },
+  },
+  {
+    name: 'network-down',
+    description: "The user's uplink is dead (link still up): the ISP resolver never answers; every lab address, DoH and the control are unreachable.",
+    reasoning: 'The canaries, DoH and the control fail too: the problem is the local network, not the site.',
+    url: LAB_SITE_URL,
+    async setup(lab) {
+      await internet(lab);
+      await cutUplink(lab);
+    },
+    browsers: {
+      chromium: chromiumError('net::ERR_NAME_NOT_RESOLVED'),
+      firefox: firefoxError('NS_ERROR_UNKNOWN_HOST', 'Error code 2152398878'),
+    },
+    verdict: { kind: 'local', localCause: 'network' },
+  },
+  {
+    name: 'offline',
+    description: "The user's LAN link is down (Wi-Fi off): as network-down, and the browser itself knows it is offline.",
+    reasoning: 'The browser reports itself offline and nothing answers: offline.',
+    url: LAB_SITE_URL,
+    async setup(lab) {
+      await internet(lab);
+      await cutUplink(lab);
+      await setUplink('down');
+    },
+    launch: { firefoxPrefs: { 'network.manage-offline-status': true } },
+    browsers: {
+      chromium: chromiumError('net::ERR_INTERNET_DISCONNECTED'),
+      firefox: firefoxError('NS_ERROR_UNKNOWN_HOST', 'Error code 2152398878'),
+    },
+    verdict: { kind: 'local', localCause: 'offline' },
+  },
+  {
+    name: 'captive-portal',
+    description:
+      'A hotel captive portal: the ISP resolver answers every name (site, canaries) with the portal, which redirects HTTP to its login page and shows its own certificate on 443; DoH and the control are blocked.',
+    reasoning: 'The canaries come back as redirects to a login page instead of their known bodies: a captive portal, not censorship.',
+    url: LAB_SITE_URL,
+    async setup(lab) {
+      await internet(lab);
+      lab.isp.clear();
+      lab.isp.setDefault({ addrs: [LAB_IPS.portal] });
+      lab.track(
+        await startCaptivePortal({ host: LAB_IPS.portal, tls: lab.certs.portal, loginUrl: `http://${LAB_NAMES.portal}/login` }),
+      );
+      await lab.firewall.add({ dst: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, action: 'reset' });
+      await lab.firewall.add({ dst: LAB_LOOPBACK.control, action: 'reset' });
+    },
+    browsers: {
+      chromium: chromiumError('net::ERR_CERT_COMMON_NAME_INVALID'),
+      firefox: firefoxError(FIREFOX_BAD_CERT_DOMAIN, 'Error code 2153394164'),
+    },
+    verdict: { kind: 'local', localCause: 'captive-portal' },
+  },
+  {
+    name: 'broken-proxy',
+    description: `The browser is set to use an HTTP proxy at ${LAB_BROKEN_PROXY.host}:${LAB_BROKEN_PROXY.port} where nothing listens; the internet itself is fine.`,
+    reasoning: 'The browser reports a proxy failure and the site, canaries and control are fine without the proxy: the proxy is the problem.',
+    url: LAB_SITE_URL,
+    setup: (lab) => internet(lab),
+    launch: { proxy: LAB_BROKEN_PROXY },
+    browsers: {
+      chromium: chromiumError('net::ERR_PROXY_CONNECTION_FAILED'),
+      firefox: firefoxError('NS_ERROR_PROXY_CONNECTION_REFUSED', 'Error code 2152398920'),
+    },
+    verdict: { kind: 'local', localCause: 'proxy' },
+  },
+];
+
+export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze(
+  Object.fromEntries(list.map((s) => [s.name, s])) as Record<ScenarioName, Scenario>,
+);
+
+export const SCENARIO_NAMES: readonly ScenarioName[] = list.map((s) => s.name);
+
+/** Resets the lab and sets the scenario up; returns how long the switch took (ms). */
+export async function applyScenario(lab: Lab, scenario: Scenario): Promise<number> {
+  const started = performance.now();
+  await lab.reset();
+  await scenario.setup(lab);
+  return performance.now() - started;
+}
