@@ -29,9 +29,14 @@ async function main(): Promise<void> {
     app.log.info(`${signal}: closing; in-flight measurements have ${config.shutdownGraceMs} ms`);
     const grace = setTimeout(() => service.interruptMeasurements(), config.shutdownGraceMs);
     grace.unref();
+    // Backstop: interrupted measurements answer within milliseconds; a connection still open
+    // seconds later belongs to a client that is not reading, and is not worth waiting for.
+    const backstop = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs + 3_000);
+    backstop.unref();
     app.close().then(
       () => {
         clearTimeout(grace);
+        clearTimeout(backstop);
         app.log.info('closed');
         process.exit(0);
       },

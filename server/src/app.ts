@@ -1,7 +1,7 @@
 /**
  * Builds the service as a Fastify app without listening, so tests can listen on 127.0.0.1:0 (or use
  * inject) and main.ts stays a few lines. Dependencies that tests need to control (the address policy,
- * the dialler, the logger) can be injected; everything else comes from the Config.
+ * the dialler, where the log goes) can be injected; everything else comes from the Config.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -26,8 +26,8 @@ export interface AppOptions {
   addressPolicy?: AddressPolicy;
   /** Replaces net.connect; tests use it to see every address the service dials. */
   dial?: Dialer;
-  /** Replaces the pino options built from the config (tests pass a stream to capture the log). */
-  logger?: FastifyServerOptions['logger'];
+  /** Where the log goes (default stdout); tests capture it to prove it holds no client data. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface DetourService {
@@ -38,10 +38,11 @@ export interface DetourService {
   interruptMeasurements(): void;
 }
 
-function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+function loggerOptions(config: Config, stream: NodeJS.WritableStream | undefined): FastifyServerOptions['logger'] {
   if (config.logLevel === 'silent') return false;
   return {
     level: config.logLevel,
+    ...(stream ? { stream } : {}),
     // Fastify's default serializers would log the client's address and the request line; the
     // service logs neither (per-request log lines are off too, see logController).
     serializers: {
@@ -73,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<DetourService> {
   };
 
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: loggerOptions(config, options.logStream),
     // No per-request log lines: they would carry client addresses and URLs (see metrics.ts).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.requestBodyLimit,
@@ -82,6 +83,17 @@ export async function buildApp(options: AppOptions): Promise<DetourService> {
     requestTimeout: 10_000,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  // While closing, every reply ends its connection: a keep-alive connection that goes idle after
+  // close() began would otherwise hold the server open until the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
 
   await app.register(rateLimit, { global: false });

@@ -13,6 +13,8 @@ export interface Counters {
   /** Answers whose HTTP fetch got a final response / failed. */
   http_responses: number;
   http_failures: number;
+  /** The fetch's failures by OONI failure string (a small, fixed vocabulary: no client data). */
+  http_failures_by_kind: Record<string, number>;
   /** Connections the SSRF guard refused: bogon addresses, disallowed ports. */
   refused_addresses: number;
   refused_ports: number;
@@ -35,6 +37,7 @@ export function createCounters(): Counters {
     measurements_interrupted: 0,
     http_responses: 0,
     http_failures: 0,
+    http_failures_by_kind: {},
     refused_addresses: 0,
     refused_ports: 0,
     rejected_invalid: 0,

@@ -1,9 +1,14 @@
 /**
- * One control measurement, OONI test-helper style: the HTTP fetch starts at once; in parallel the
- * service resolves the host, then connects to every endpoint (the client's and its own, on the URL's
- * port) and handshakes TLS where the endpoint speaks it; ip_info says where each address came from.
- * Every step reports its failure in OONI's words and never throws, so one answer always comes back.
+ * One control measurement, OONI test-helper style: resolve the host; connect to every endpoint (the
+ * client's and the service's own addresses on the URL's port) and handshake TLS where the endpoint
+ * speaks it; fetch the URL; say in ip_info where each address came from. Every step reports its
+ * failure in OONI's words and never throws, so one answer always comes back.
+ *
+ * The fetch's first request goes over the first of the service's own endpoint connections to succeed,
+ * already verified by the TLS step, instead of a second connection and handshake to the same place:
+ * the answer is the same, and TLS handshakes are most of a measurement's CPU time (see README).
  */
+import type net from 'node:net';
 import {
   IP_FLAG,
   type ControlIpInfo,
@@ -16,9 +21,9 @@ import { bareHost } from '../safe-connect';
 import type { Budget } from './budget';
 import type { MeasureContext } from './context';
 import { dnsStep } from './dns';
-import { httpStep } from './http';
-import { tcpConnect } from './tcp';
-import { measureTlsHandshake } from './tls';
+import { httpStep, type OpenConnection } from './http';
+import { tcpStep } from './tcp';
+import { tlsStep } from './tls';
 
 export interface ClientEndpoint {
   /** The endpoint as the client wrote it: the key of its result in the answer. */
@@ -62,19 +67,49 @@ export function planEndpoints(client: ClientEndpoint[], resolved: string[], port
   return planned;
 }
 
-async function measureEndpoint(
-  ep: ClientEndpoint,
-  tlsServerName: string | undefined,
-  ctx: MeasureContext,
-  budget: Budget,
-): Promise<{ ep: ClientEndpoint; tcp: ControlTcpConnectResult; tls?: ControlTlsHandshakeResult }> {
-  const { result, socket } = await tcpConnect(ep.ip, ep.port, ctx, budget);
-  if (!socket) return { ep, tcp: result };
-  if (tlsServerName === undefined) {
-    socket.destroy();
-    return { ep, tcp: result };
-  }
-  return { ep, tcp: result, tls: await measureTlsHandshake(socket, tlsServerName, ctx.secureContext, budget) };
+interface Probe {
+  ep: ClientEndpoint;
+  tcp: ControlTcpConnectResult;
+  tls?: ControlTlsHandshakeResult;
+  /** The open connection (TLS if the TLS step ran), until someone closes or claims it. */
+  stream?: net.Socket;
+  /** Why there is no stream. */
+  error?: unknown;
+}
+
+/** TCP, then TLS when `serverName` is set. Leaves the final connection open in `stream`. */
+async function probeEndpoint(ep: ClientEndpoint, serverName: string | undefined, ctx: MeasureContext, budget: Budget): Promise<Probe> {
+  const tcp = await tcpStep(ep.ip, ep.port, ctx, budget);
+  if (!tcp.socket) return { ep, tcp: tcp.result, error: tcp.error };
+  if (serverName === undefined) return { ep, tcp: tcp.result, stream: tcp.socket };
+  const tls = await tlsStep(tcp.socket, serverName, ctx.secureContext, budget);
+  return { ep, tcp: tcp.result, tls: tls.result, stream: tls.secure, error: tls.error };
+}
+
+/**
+ * Offers the fetch the first probe connection to succeed; every other one is closed as soon as its
+ * probe ends. The handlers are attached now, not when the fetch asks, so no connection is left open
+ * whatever happens to the fetch. If none succeeds, the fetch fails as the first candidate did.
+ */
+function offerFirstConnection(candidates: Array<Promise<Probe>>): OpenConnection {
+  let claimed = false;
+  const offers = candidates.map((probe) =>
+    probe.then((p) => {
+      if (p.stream && !claimed) {
+        claimed = true;
+        return p.stream;
+      }
+      p.stream?.destroy();
+      throw p.error ?? new Error('connection not needed');
+    }),
+  );
+  const first = Promise.any(offers).catch(async () => {
+    // Promise.any's AggregateError lists errors in candidate order: report the first candidate's.
+    const failed = await candidates[0]!;
+    throw failed.error;
+  });
+  first.catch(() => {});
+  return () => first;
 }
 
 export async function measureControl(
@@ -87,13 +122,28 @@ export async function measureControl(
   const port = effectivePort(url);
   const https = url.protocol === 'https:';
 
-  const httpPromise = httpStep(url, request.headers, ctx, budget);
   const dns = await dnsStep(ctx.resolver, host, budget);
+  const endpoints = planEndpoints(request.endpoints, dns.result.addrs, port, ctx.limits.maxEndpoints);
 
-  const endpoints = planEndpoints(request.endpoints, dns.addrs, port, ctx.limits.maxEndpoints);
   // TLS where the endpoint speaks it: port 443, or the URL's own port for an https URL.
-  const tlsFor = (ep: ClientEndpoint) => (ep.port === 443 || (https && ep.port === port) ? host : undefined);
-  const measured = await Promise.all(endpoints.map((ep) => measureEndpoint(ep, tlsFor(ep), ctx, budget)));
+  const serverNameFor = (ep: ClientEndpoint) => (ep.port === 443 || (https && ep.port === port) ? host : undefined);
+  // The fetch may reuse connections to the service's own addresses for the host, on the URL's port.
+  const ownAddresses = new Set(dns.result.addrs);
+  const reusable = (ep: ClientEndpoint) => ep.port === port && ownAddresses.has(canonicalIp(ep.ip) ?? ep.ip);
+
+  const probes = endpoints.map((ep) => probeEndpoint(ep, serverNameFor(ep), ctx, budget));
+  const candidates = probes.filter((_, i) => reusable(endpoints[i]!));
+  probes.forEach((probe, i) => {
+    if (!reusable(endpoints[i]!)) void probe.then((p) => p.stream?.destroy());
+  });
+  let firstConnection: OpenConnection | undefined;
+  if (candidates.length > 0) firstConnection = offerFirstConnection(candidates);
+  else if (dns.error !== undefined) firstConnection = () => Promise.reject(dns.error);
+
+  const [measured, http_request] = await Promise.all([
+    Promise.all(probes),
+    httpStep(url, request.headers, ctx, budget, firstConnection),
+  ]);
 
   const tcp_connect: Record<string, ControlTcpConnectResult> = {};
   const tls_handshake: Record<string, ControlTlsHandshakeResult> = {};
@@ -103,7 +153,7 @@ export async function measureControl(
     flags.set(key, (flags.get(key) ?? 0) | bit);
   };
   for (const ep of request.endpoints) flag(ep.ip, IP_FLAG.RESOLVED_BY_PROBE);
-  for (const ip of dns.addrs) flag(ip, IP_FLAG.RESOLVED_BY_TH);
+  for (const ip of dns.result.addrs) flag(ip, IP_FLAG.RESOLVED_BY_TH);
   for (const { ep, tcp, tls } of measured) {
     tcp_connect[ep.key] = tcp;
     if (tls) {
@@ -125,13 +175,5 @@ export async function measureControl(
     ip_info[ip] = { asn: 0, flags: bits | (isBogon(ip) ? IP_FLAG.BOGON : 0) };
   }
 
-  return {
-    tcp_connect,
-    tls_handshake,
-    quic_handshake: {},
-    http_request: await httpPromise,
-    http3_request: null,
-    dns,
-    ip_info,
-  };
+  return { tcp_connect, tls_handshake, quic_handshake: {}, http_request, http3_request: null, dns: dns.result, ip_info };
 }

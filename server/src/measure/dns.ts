@@ -58,16 +58,22 @@ export async function resolveHost(resolver: AddressResolver, host: string, budge
   throw telling ?? failureError('ENODATA', 'no A or AAAA records');
 }
 
+export interface DnsStep {
+  result: ControlDnsResult;
+  /** Why there are no addresses: the fetch reports it too (ENOTFOUND there is dns_nxdomain_error). */
+  error?: unknown;
+}
+
 /** The `dns` block of the control response. */
-export async function dnsStep(resolver: AddressResolver, host: string, budget: Budget): Promise<ControlDnsResult> {
+export async function dnsStep(resolver: AddressResolver, host: string, budget: Budget): Promise<DnsStep> {
   const literal = canonicalIp(host);
-  if (literal) return { failure: null, addrs: [literal] };
+  if (literal) return { result: { failure: null, addrs: [literal] } };
   try {
-    return { failure: null, addrs: await resolveHost(resolver, host, budget) };
+    return { result: { failure: null, addrs: await resolveHost(resolver, host, budget) } };
   } catch (error) {
     const failure = ooniFailure(error);
     // OONI's test helper reports NXDOMAIN in its dns block as dns_name_error (its probes say
     // dns_nxdomain_error); clients of the protocol expect that historical name here.
-    return { failure: failure === OONI_FAILURE.dnsNxdomain ? OONI_FAILURE.dnsNameError : failure, addrs: [] };
+    return { result: { failure: failure === OONI_FAILURE.dnsNxdomain ? OONI_FAILURE.dnsNameError : failure, addrs: [] }, error };
   }
 }

@@ -2,8 +2,9 @@
  * The HTTP step: GET the URL as a browser would, following redirects, and describe the final answer
  * the way OONI's helper does (status, body length, title, header name to first value).
  *
- * Each hop opens its own connection through safe-connect.ts (so every redirect target is checked
- * like the first URL) and hands that socket to http.request via createConnection: no agent, no
+ * The first hop is sent over a connection the endpoint steps already opened and verified (see
+ * control.ts); every redirect hop opens its own through safe-connect.ts, so each redirect target is
+ * checked like the first URL. The socket goes to http.request via createConnection: no agent, no
  * pooling, no lookup by Node. Bodies are read up to the byte cap and then abandoned; a body cut short
  * by an error or the deadline is reported with what was read and the failure, as OONI does.
  */
@@ -99,19 +100,27 @@ interface OpenResponse {
   close(): void;
 }
 
+/** A connection ready for the request: TCP for http, TCP plus a verified TLS session for https. */
+export type OpenConnection = () => Promise<net.Socket>;
+
+function connectionFor(url: URL, ctx: MeasureContext, budget: Budget): OpenConnection {
+  return async () => {
+    const https = url.protocol === 'https:';
+    const host = bareHost(url.hostname);
+    const port = url.port ? Number(url.port) : https ? 443 : 80;
+    const { socket } = await connectToHost(host, port, ctx.guard, ctx.resolver, budget);
+    return https ? tlsHandshake(socket, host, ctx.secureContext, budget) : socket;
+  };
+}
+
 async function openResponse(
   url: URL,
+  connect: OpenConnection,
   headers: Record<string, string>,
   jar: CookieJar,
-  ctx: MeasureContext,
   budget: Budget,
 ): Promise<OpenResponse> {
-  const https = url.protocol === 'https:';
-  const host = bareHost(url.hostname);
-  const port = url.port ? Number(url.port) : https ? 443 : 80;
-  const { socket } = await connectToHost(host, port, ctx.guard, ctx.resolver, budget);
-  let stream: net.Socket = socket;
-  if (https) stream = await tlsHandshake(socket, host, ctx.secureContext, budget);
+  const stream = await connect();
   const cookie = jar.header(url.hostname);
   const req = http.request({
     createConnection: () => stream,
@@ -130,7 +139,6 @@ async function openResponse(
   const close = () => {
     req.destroy();
     stream.destroy();
-    socket.destroy();
   };
   req.on('error', () => {});
   const disarm = bound(req, budget.stepMs(), budget.signal);
@@ -199,6 +207,7 @@ function nextUrl(location: string | undefined, current: URL): URL | undefined {
 
 async function fetchFollowingRedirects(
   url: URL,
+  firstConnection: OpenConnection,
   headers: Record<string, string>,
   ctx: MeasureContext,
   budget: Budget,
@@ -206,7 +215,8 @@ async function fetchFollowingRedirects(
   const jar = new CookieJar();
   let current = url;
   for (let redirects = 0; ; redirects++) {
-    const hop = await openResponse(current, headers, jar, ctx, budget);
+    const connect = redirects === 0 ? firstConnection : connectionFor(current, ctx, budget);
+    const hop = await openResponse(current, connect, headers, jar, budget);
     const next = REDIRECT_STATUSES.has(hop.res.statusCode ?? 0) ? nextUrl(hop.res.headers.location, current) : undefined;
     if (!next) return readFinalResponse(hop, ctx, budget);
     hop.close();
@@ -220,15 +230,19 @@ export function failedHttpRequest(failure: string): ControlHttpRequestResult {
   return { body_length: -1, discovered_h3_endpoint: '', failure, title: '', headers: {}, status_code: -1 };
 }
 
-/** The `http_request` block of the control response. Never throws. */
+/**
+ * The `http_request` block of the control response. Never throws. `firstConnection` supplies the
+ * first hop's connection (by default: resolve, check, connect, handshake, like any redirect hop).
+ */
 export async function httpStep(
   url: URL,
   clientHeaders: Record<string, string[]>,
   ctx: MeasureContext,
   budget: Budget,
+  firstConnection: OpenConnection = connectionFor(url, ctx, budget),
 ): Promise<ControlHttpRequestResult> {
   try {
-    return await fetchFollowingRedirects(url, requestHeaders(clientHeaders), ctx, budget);
+    return await fetchFollowingRedirects(url, firstConnection, requestHeaders(clientHeaders), ctx, budget);
   } catch (error) {
     return failedHttpRequest(ooniFailure(error));
   }

@@ -1,6 +1,6 @@
 /**
  * TLS handshakes with the URL's host as SNI, verified against Node's bundled roots (plus the extra
- * CA file): the TLS step per endpoint, and the handshake of each HTTPS hop of the fetch.
+ * CA file): the TLS step per endpoint, and the handshake of each HTTPS redirect hop of the fetch.
  */
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -18,6 +18,7 @@ export function createSecureContext(extraCaPem: string | undefined): tls.SecureC
 /**
  * Handshakes over an open TCP socket; resolves once the certificate chain and name are verified.
  * An IP-literal host gets no SNI (TLS forbids it) and is checked against the certificate's IP names.
+ * On failure both sockets are destroyed.
  */
 export async function tlsHandshake(
   socket: net.Socket,
@@ -47,20 +48,21 @@ export async function tlsHandshake(
   }
 }
 
-/** The TLS step: handshake, record the outcome, close. Consumes the socket either way. */
-export async function measureTlsHandshake(
+export type TlsStep =
+  | { result: ControlTlsHandshakeResult; secure: tls.TLSSocket; error?: undefined }
+  | { result: ControlTlsHandshakeResult; secure?: undefined; error: unknown };
+
+/** The TLS step over an endpoint's open TCP socket; on success the verified connection stays open. */
+export async function tlsStep(
   socket: net.Socket,
   serverName: string,
   secureContext: tls.SecureContext,
   budget: Budget,
-): Promise<ControlTlsHandshakeResult> {
+): Promise<TlsStep> {
   try {
     const secure = await tlsHandshake(socket, serverName, secureContext, budget);
-    secure.destroy();
-    return { server_name: serverName, status: true, failure: null };
+    return { result: { server_name: serverName, status: true, failure: null }, secure };
   } catch (error) {
-    return { server_name: serverName, status: false, failure: ooniFailure(error) };
-  } finally {
-    socket.destroy();
+    return { result: { server_name: serverName, status: false, failure: ooniFailure(error) }, error };
   }
 }

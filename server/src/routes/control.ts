@@ -57,8 +57,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
         try {
           const budget = new Budget(abort.signal, config.measurementTimeoutMs, config.stepTimeoutMs);
           const response = await measureControl(measurement, ctx, budget);
-          if (response.http_request.failure === null) counters.http_responses++;
-          else counters.http_failures++;
+          const failure = response.http_request.failure;
+          if (failure === null) counters.http_responses++;
+          else {
+            counters.http_failures++;
+            counters.http_failures_by_kind[failure] = (counters.http_failures_by_kind[failure] ?? 0) + 1;
+          }
           return response;
         } finally {
           release();

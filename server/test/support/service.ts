@@ -15,6 +15,8 @@ export const LAB_CONFIG: Config = {
   rateLimitMax: 0,
   stepTimeoutMs: 1_500,
   measurementTimeoutMs: 4_000,
+  // Never the system resolver in tests: a test that forgets its lab DNS server fails, quietly offline.
+  dnsServers: ['127.0.0.1:9'],
 };
 
 export interface RunningService extends DetourService {
