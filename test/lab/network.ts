@@ -127,13 +127,43 @@ export interface FirewallRule {
 export interface Firewall {
   /** Adds a rule; returns a function that removes exactly that rule. */
   add(rule: FirewallRule): Promise<() => Promise<void>>;
-  /** Removes every lab rule (the control's exemption stays). */
+  /** Adds several rules in one iptables-restore call (a scenario switch stays fast on a busy machine). */
+  addAll(rules: readonly FirewallRule[]): Promise<void>;
+  /** Removes every lab rule (the exemptions stay). */
   flush(): Promise<void>;
   /** The current rules as iptables prints them, for debugging. */
   list(): Promise<string>;
 }
 
 const CHAIN = 'DETOUR_LAB';
+
+function ruleSpec(rule: FirewallRule): string[] {
+  const proto = rule.action === 'drop-syn' || rule.action === 'reset' ? 'tcp' : (rule.proto ?? 'tcp');
+  const args = ['-d', rule.dst];
+  if (proto !== 'all') args.push('-p', proto);
+  if (rule.port !== undefined) {
+    if (proto === 'all') throw new Error('firewall: a port needs proto tcp or udp');
+    args.push('--dport', String(rule.port));
+  }
+  switch (rule.action) {
+    case 'drop-syn':
+      return [...args, '--syn', '-j', 'DROP'];
+    case 'drop':
+      return [...args, '-j', 'DROP'];
+    case 'reset':
+      return [...args, '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+    case 'unreachable':
+      return [...args, '-j', 'REJECT', '--reject-with', 'icmp-host-unreachable'];
+  }
+}
+
+/** Feeds `lines` (iptables-restore syntax, filter table) to one `iptables-restore --noflush`. */
+function iptablesRestore(lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('iptables-restore', ['-w', '--noflush'], (error) => (error ? reject(error) : resolve()));
+    child.stdin?.end(['*filter', ...lines, 'COMMIT', ''].join('\n'));
+  });
+}
 
 /**
  * iptables rules in a chain of their own, hooked into INPUT. INPUT, not OUTPUT: on loopback every packet
@@ -145,49 +175,31 @@ export async function createFirewall(options: { exempt?: readonly string[] } = {
   const exempt = options.exempt ?? [LAB_IPS.controlSource];
   // iptables takes a lock; run our calls one at a time so parallel setup never trips over it.
   let queue: Promise<unknown> = Promise.resolve();
-  const iptables = (args: string[]) => {
-    const next = queue.then(() => run('iptables', ['-w', ...args]));
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = queue.then(task);
     queue = next.catch(() => {});
     return next;
   };
-  const exemptions = async () => {
-    for (const source of exempt) await iptables(['-A', CHAIN, '-s', source, '-j', 'RETURN']);
+  const iptables = (args: string[]) => serial(() => run('iptables', ['-w', ...args]));
+  const restore = (lines: string[]) => serial(() => iptablesRestore(lines));
+  const prelude = [
+    `-F ${CHAIN}`,
+    ...exempt.map((source) => `-A ${CHAIN} -s ${source} -j RETURN`),
     // The answers our own REJECT rules send (ICMP errors, RSTs) travel back over loopback to an address
     // that is often the blocked one itself (a connection to a lo address comes from that address), so
     // without these two lines a rule would swallow its own answer and "reject" would become "drop".
-    await iptables(['-A', CHAIN, '-p', 'icmp', '-j', 'RETURN']);
-    await iptables(['-A', CHAIN, '-p', 'tcp', '--tcp-flags', 'RST', 'RST', '-j', 'RETURN']);
-  };
+    `-A ${CHAIN} -p icmp -j RETURN`,
+    `-A ${CHAIN} -p tcp --tcp-flags RST RST -j RETURN`,
+  ];
 
   const chains = await iptables(['-S']);
   if (!chains.stdout.includes(`-N ${CHAIN}`)) await iptables(['-N', CHAIN]);
   if (!chains.stdout.includes(`-A INPUT -j ${CHAIN}`)) await iptables(['-I', 'INPUT', '-j', CHAIN]);
-  await iptables(['-F', CHAIN]);
-  await exemptions();
-
-  const spec = (rule: FirewallRule): string[] => {
-    const proto = rule.action === 'drop-syn' || rule.action === 'reset' ? 'tcp' : (rule.proto ?? 'tcp');
-    const args = ['-d', rule.dst];
-    if (proto !== 'all') args.push('-p', proto);
-    if (rule.port !== undefined) {
-      if (proto === 'all') throw new Error('firewall: a port needs proto tcp or udp');
-      args.push('--dport', String(rule.port));
-    }
-    switch (rule.action) {
-      case 'drop-syn':
-        return [...args, '--syn', '-j', 'DROP'];
-      case 'drop':
-        return [...args, '-j', 'DROP'];
-      case 'reset':
-        return [...args, '-j', 'REJECT', '--reject-with', 'tcp-reset'];
-      case 'unreachable':
-        return [...args, '-j', 'REJECT', '--reject-with', 'icmp-host-unreachable'];
-    }
-  };
+  await restore(prelude);
 
   return {
     async add(rule) {
-      const args = spec(rule);
+      const args = ruleSpec(rule);
       await iptables(['-A', CHAIN, ...args]);
       let removed = false;
       return async () => {
@@ -196,9 +208,11 @@ export async function createFirewall(options: { exempt?: readonly string[] } = {
         await iptables(['-D', CHAIN, ...args]).catch(() => {}); // already flushed
       };
     },
+    async addAll(rules) {
+      if (rules.length) await restore(rules.map((rule) => [`-A ${CHAIN}`, ...ruleSpec(rule)].join(' ')));
+    },
     async flush() {
-      await iptables(['-F', CHAIN]);
-      await exemptions();
+      await restore(prelude);
     },
     async list() {
       return (await iptables(['-S', CHAIN])).stdout;

@@ -167,14 +167,13 @@ export async function internet(lab: Lab, options: InternetOptions = {}): Promise
  * The control itself is spared (firewall exemption): only the user is cut off.
  */
 export async function cutUplink(lab: Lab): Promise<void> {
-  const fw = lab.firewall;
-  await Promise.all([
-    fw.add({ dst: LAB_LOOPBACK.ispResolver, port: 53, proto: 'udp', action: 'drop' }),
-    fw.add({ dst: LAB_LOOPBACK.ispResolver, port: 53, proto: 'tcp', action: 'drop' }),
-    fw.add({ dst: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, proto: 'tcp', action: 'unreachable' }),
-    fw.add({ dst: LAB_LOOPBACK.control, proto: 'all', action: 'unreachable' }),
-    ...[LAB_IPS.site, LAB_IPS.blockPage, LAB_IPS.portal, LAB_IPS.canaryA, LAB_IPS.canaryB, LAB_SINKHOLE_IP].map((dst) =>
-      fw.add({ dst, proto: 'all', action: 'unreachable' }),
+  await lab.firewall.addAll([
+    { dst: LAB_LOOPBACK.ispResolver, port: 53, proto: 'udp', action: 'drop' },
+    { dst: LAB_LOOPBACK.ispResolver, port: 53, proto: 'tcp', action: 'drop' },
+    { dst: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, proto: 'tcp', action: 'unreachable' },
+    { dst: LAB_LOOPBACK.control, proto: 'all', action: 'unreachable' },
+    ...[LAB_IPS.site, LAB_IPS.blockPage, LAB_IPS.portal, LAB_IPS.canaryA, LAB_IPS.canaryB, LAB_SINKHOLE_IP].map(
+      (dst) => ({ dst, proto: 'all', action: 'unreachable' }) as const,
     ),
   ]);
 }
@@ -249,8 +248,10 @@ const list: Scenario[] = [
     url: LAB_SITE_URL,
     async setup(lab) {
       await internet(lab);
-      await lab.firewall.add({ dst: LAB_IPS.site, port: 443, action: 'drop-syn' });
-      await lab.firewall.add({ dst: LAB_IPS.site, port: 80, action: 'drop-syn' });
+      await lab.firewall.addAll([
+        { dst: LAB_IPS.site, port: 443, action: 'drop-syn' },
+        { dst: LAB_IPS.site, port: 80, action: 'drop-syn' },
+      ]);
     },
     browsers: {
       chromium: { kind: 'hangs', error: 'net::ERR_CONNECTION_TIMED_OUT', afterMs: 134_000 },
@@ -280,8 +281,10 @@ const list: Scenario[] = [
     url: LAB_SITE_URL,
     async setup(lab) {
       await internet(lab);
-      await lab.firewall.add({ dst: LAB_IPS.site, port: 443, action: 'reset' });
-      await lab.firewall.add({ dst: LAB_IPS.site, port: 80, action: 'reset' });
+      await lab.firewall.addAll([
+        { dst: LAB_IPS.site, port: 443, action: 'reset' },
+        { dst: LAB_IPS.site, port: 80, action: 'reset' },
+      ]);
     },
     browsers: {
       chromium: chromiumError('net::ERR_CONNECTION_REFUSED'),
@@ -395,8 +398,10 @@ const list: Scenario[] = [
       lab.track(
         await startCaptivePortal({ host: LAB_IPS.portal, tls: lab.certs.portal, loginUrl: `http://${LAB_NAMES.portal}/login` }),
       );
-      await lab.firewall.add({ dst: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, action: 'reset' });
-      await lab.firewall.add({ dst: LAB_LOOPBACK.control, action: 'reset' });
+      await lab.firewall.addAll([
+        { dst: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, action: 'reset' },
+        { dst: LAB_LOOPBACK.control, action: 'reset' },
+      ]);
     },
     browsers: {
       chromium: chromiumError('net::ERR_CERT_COMMON_NAME_INVALID'),
