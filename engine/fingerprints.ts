@@ -11,7 +11,7 @@
  * searches; all case-sensitive. `dns` rows match an answer address (canonical form), `body` rows the
  * body text, `header.<name>` rows the first value of that header.
  */
-import { canonicalIp } from './ip';
+import { canon } from './analysis/ip-facts';
 
 export type PatternType = 'full' | 'prefix' | 'contains' | 'regexp';
 
@@ -219,7 +219,7 @@ export function compileFingerprints(data: Pick<FingerprintsData, 'dns' | 'http'>
         skipped.push({ name: fp.name, reason: `DNS fingerprints must be full addresses, not ${fp.type}` });
         continue;
       }
-      const key = canonicalIp(fp.pattern) ?? fp.pattern;
+      const key = canon(fp.pattern);
       const list = dnsIndex.get(key) ?? [];
       list.push(fp);
       dnsIndex.set(key, list);
@@ -263,7 +263,7 @@ export function compileFingerprints(data: Pick<FingerprintsData, 'dns' | 'http'>
       compile();
       const out: FingerprintMatch[] = [];
       for (const addr of addrs) {
-        const key = canonicalIp(addr) ?? addr;
+        const key = canon(addr);
         for (const fingerprint of dnsIndex!.get(key) ?? []) out.push({ fingerprint, location: 'dns', value: addr });
       }
       return out;

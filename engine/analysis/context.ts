@@ -10,7 +10,7 @@
  */
 import type { ControlIpInfo, ControlResponse, ControlTcpConnectResult, ControlTlsHandshakeResult } from '../control-protocol';
 import type { FingerprintSet } from '../fingerprints';
-import { canonicalIp, endpoint, ipFamily, isIp, parseEndpoint } from '../ip';
+import { canon, endpointOf as endpoint, familyOf, isAddress } from './ip-facts';
 import type { DnsObservation, HttpObservation, Observations, TcpObservation, TlsObservation } from '../types';
 
 export interface UrlParts {
@@ -39,7 +39,7 @@ const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or
  * or three under a country code's generic second level.
  */
 export function registrableDomain(host: string): string {
-  if (isIp(host)) return host;
+  if (isAddress(host)) return host;
   const labels = host.toLowerCase().replace(/\.$/, '').split('.');
   if (labels.length <= 2) return labels.join('.');
   const tld = labels[labels.length - 1]!;
@@ -98,14 +98,14 @@ export interface Context {
   isProviderHost(host: string): boolean;
 }
 
-const canon = (ip: string) => canonicalIp(ip) ?? ip;
 const unique = (xs: string[]) => [...new Set(xs)];
 
 function indexByEndpoint<T>(record: Record<string, T> | undefined): Map<string, T> {
   const map = new Map<string, T>();
   for (const [key, value] of Object.entries(record ?? {})) {
-    const parsed = parseEndpoint(key);
-    map.set(parsed ? endpoint(canon(parsed.ip), parsed.port) : key, value);
+    // "ip:port" or "[ipv6]:port", as OONI writes them.
+    const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(key);
+    map.set(match && isAddress(match[1]!) ? endpoint(canon(match[1]!), Number(match[2])) : key, value);
   }
   return map;
 }
@@ -144,13 +144,13 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
   if (!system && failure?.class === 'dns') {
     system = { kind: 'system', resolver: 'system', addrs: [], failure: 'error', synthesized: true };
   }
-  if (!system && isIp(host)) system = { kind: 'system', resolver: 'system', addrs: [host] };
-  const systemAddrs = unique((system?.addrs ?? []).filter(isIp).map(canon));
+  if (!system && isAddress(host)) system = { kind: 'system', resolver: 'system', addrs: [host] };
+  const systemAddrs = unique((system?.addrs ?? []).filter(isAddress).map(canon));
   const doh = dns.filter((d) => d.kind === 'doh');
-  const dohAnswered = doh.filter((d) => d.addrs.some(isIp));
-  const dohAddrs = unique(dohAnswered.flatMap((d) => d.addrs.filter(isIp).map(canon)));
+  const dohAnswered = doh.filter((d) => d.addrs.some(isAddress));
+  const dohAddrs = unique(dohAnswered.flatMap((d) => d.addrs.filter(isAddress).map(canon)));
   const dohNxdomain = doh.filter((d) => d.failure === 'nxdomain' && d.addrs.length === 0);
-  const controlAddrs = unique((control?.dns.addrs ?? []).filter(isIp).map(canon));
+  const controlAddrs = unique((control?.dns.addrs ?? []).filter(isAddress).map(canon));
 
   // --- TCP ---
   const tcp = (obs.tcp ?? []).map((t) => ({ ...t, ip: canon(t.ip) }));
@@ -167,7 +167,7 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
   for (const h of obs.http ?? []) {
     const p = urlParts(h.url);
     if (!p) continue;
-    if (isIp(p.host) && !isIp(host)) httpIp.push({ ...h, ip: canon(p.host) });
+    if (isAddress(p.host) && !isAddress(host)) httpIp.push({ ...h, ip: canon(p.host) });
     else if (p.host === host) httpSite.push(h);
   }
 
@@ -201,13 +201,13 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
   }
 
   // --- health of the user's own network ---
-  const v4 = (ip: string | undefined) => !!ip && ipFamily(ip) === 4;
+  const v4 = (ip: string | undefined) => !!ip && familyOf(ip) === 4;
   const httpIpOk = httpIp.filter((h) => h.ok);
   const ipv4Works =
     tcp.some((t) => t.ok && v4(t.ip)) ||
     tls.some((t) => t.ok && v4(t.ip)) ||
     httpIpOk.some((h) => v4(h.ip));
-  const v6Unreachable = [...tcp, ...siteTcp].some((t) => !t.ok && t.failure === 'unreachable' && ipFamily(t.ip) === 6);
+  const v6Unreachable = [...tcp, ...siteTcp].some((t) => !t.ok && t.failure === 'unreachable' && familyOf(t.ip) === 6);
   const canariesOk = (obs.canaries ?? []).some((c) => c.ok && !c.captive);
   const networkUp =
     canariesOk ||

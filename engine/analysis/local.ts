@@ -6,7 +6,7 @@
  * `local`, whatever else was seen.
  */
 import { ev } from '../evidence';
-import { ipFamily } from '../ip';
+import { familyOf as ipFamily } from './ip-facts';
 import type { Evidence, LocalCause } from '../types';
 import type { Context } from './context';
 

@@ -89,7 +89,10 @@ function sniProof(
   return { bare: !!bareOk, plain: !!plainOk, bareFailed: !bareOk && !!bareBad, plainFailed: !!plainBad };
 }
 
-function certificateFailure(ctx: Context, f: TlsObservation, dns: DnsResult | StepResult, evidence: Evidence[]): StepResult {
+function certificateFailure(
+  ctx: Context,
+  f: TlsObservation & { synthesized?: boolean },
+  dns: DnsResult | StepResult, evidence: Evidence[]): StepResult {
   const controlOk = controlTlsOk(ctx, f.ip, evidence);
   const controlled = controlOk !== undefined;
   const result = (s: Scores, method: StepResult['method'], status: StepResult['status'] = 'failed'): StepResult => ({
@@ -123,9 +126,12 @@ function certificateFailure(ctx: Context, f: TlsObservation, dns: DnsResult | St
       );
       if (controlOk === true) return result(scores(0.85, 0.1, 0.05), 'interception', 'tampered');
       if (controlOk === false) return result(scores(0.2, 0.7, 0.1), 'interception');
-      // Canaries are HTTPS and validated: if they load, nobody intercepts everything (no portal).
+      // Without a control, a server with a missing intermediate certificate looks the same. Canaries
+      // (HTTPS, validated) loading rule out a portal or a machine-wide interceptor; a probe that saw
+      // the same certificate again rules out a one-off. Both are needed to lean towards interception.
       const canariesOk = (ctx.obs.canaries ?? []).some((c) => c.ok);
-      return result(canariesOk ? scores(0.6, 0.15, 0.25) : scores(0.4, 0.2, 0.4), 'interception', 'tampered');
+      const s = canariesOk && !f.synthesized ? scores(0.55, 0.2, 0.25) : scores(0.4, 0.2, 0.4);
+      return result(s, 'interception', 'tampered');
     }
   }
 }
