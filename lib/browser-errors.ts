@@ -153,12 +153,14 @@ const NSS_NAMES: Record<string, number> = {
 };
 
 /**
- * Firefox's webRequest reports certificate failures as English sentences from NSS (not localized by
- * the UI language, but not stable identifiers either). Matched loosely, most specific first.
+ * Firefox's webRequest reports certificate failures as sentences in the browser's UI language (seen in
+ * the lab: English and Russian). English and Russian are matched, most specific first; any other
+ * language is `unknown` here and the webNavigation report of the same navigation (a stable nsresult)
+ * refines it (see DetourState.refine).
  */
 const FIREFOX_SECURITY_SENTENCES: Array<[RegExp, ClassifiedFailure]> = [
-  [/not valid for|domain name mismatch|bad_cert_domain/i, { class: 'certificate', certificate: 'name' }],
-  [/issuer.*not (recognized|trusted)|unknown issuer|self-signed|unknown_issuer/i, { class: 'certificate', certificate: 'issuer' }],
+  [/not valid for|domain name (mismatch|does not match)|bad_cert_domain|имя домена не соответствует/i, { class: 'certificate', certificate: 'name' }],
+  [/issuer.*not (recognized|trusted)|unknown issuer|self-signed|unknown_issuer|издатель сертификата.*не распознан/i, { class: 'certificate', certificate: 'issuer' }],
   [/expired|not yet valid/i, { class: 'certificate', certificate: 'date' }],
   [/certificate/i, { class: 'certificate', certificate: 'other' }],
   [/ssl|tls|handshake|cipher|security/i, { class: 'tls' }],

@@ -47,7 +47,7 @@ export class DetourState {
   readonly storageProblems: string[] = [];
   readonly ready: Promise<void>;
   private readonly logWriter: CoalescingWriter;
-  private readonly navigationEcho = new Map<string, { source: string; at: number }>();
+  private readonly navigationEcho = new Map<string, { source: string; at: number; entry: FailureEntry }>();
 
   constructor(
     private readonly storage: KeyValueStorage,
@@ -79,30 +79,52 @@ export class DetourState {
 
   /**
    * Records a failure of a watched host. Returns the entry it counted in, or undefined when the host
-   * is not watched or the event is the echo of a navigation failure already recorded.
+   * is not watched or the event only repeats a navigation failure already recorded.
    */
   recordFailure(event: FailureEvent): FailureEntry | undefined {
     if (!this.watch.isWatched(event.host) || event.class === 'ignored') return undefined;
-    if (this.isNavigationEcho(event)) return undefined;
+    const echoOf = this.echoOf(event);
+    if (echoOf) return this.refine(echoOf, event);
     const entry = recordFailure(this.log, event);
+    this.remember(event, entry);
     this.logWriter.schedule();
     return entry;
   }
 
-  private isNavigationEcho(event: FailureEvent): boolean {
+  private navigationKey(event: FailureEvent): string | undefined {
     const topLevel = event.source === 'navigation' || (event.source === 'request' && event.resourceType === 'main_frame');
-    if (!topLevel || event.tabId === undefined) return false;
+    return topLevel && event.tabId !== undefined ? `${event.tabId} ${event.url}` : undefined;
+  }
+
+  /** The entry this event repeats, when it is the other listener's report of the same navigation. */
+  private echoOf(event: FailureEvent): FailureEntry | undefined {
     for (const [key, seen] of this.navigationEcho) {
       if (event.at - seen.at > SAME_NAVIGATION_MS) this.navigationEcho.delete(key);
     }
-    const key = `${event.tabId} ${event.url} ${event.class}`;
-    const seen = this.navigationEcho.get(key);
-    if (seen && seen.source !== event.source) {
-      this.navigationEcho.delete(key);
-      return true;
-    }
-    this.navigationEcho.set(key, { source: event.source, at: event.at });
-    return false;
+    const key = this.navigationKey(event);
+    const seen = key ? this.navigationEcho.get(key) : undefined;
+    if (!key || !seen || seen.source === event.source) return undefined;
+    this.navigationEcho.delete(key);
+    return seen.entry;
+  }
+
+  private remember(event: FailureEvent, entry: FailureEntry): void {
+    const key = this.navigationKey(event);
+    if (key) this.navigationEcho.set(key, { source: event.source, at: event.at, entry });
+  }
+
+  /**
+   * Firefox's webRequest words certificate errors as a sentence in the user's language, which Detour
+   * cannot always read; webNavigation's report of the same navigation carries the stable nsresult.
+   * When the echo knows more, the entry takes its class. Returns the entry only when it changed.
+   */
+  private refine(entry: FailureEntry, event: FailureEvent): FailureEntry | undefined {
+    if (entry.class !== 'unknown' || event.class === 'unknown') return undefined;
+    entry.class = event.class;
+    entry.error = event.error;
+    if (event.certificate) entry.certificate = event.certificate;
+    this.logWriter.schedule();
+    return entry;
   }
 
   /** Records a success; returns true when the host's "failed recently" state changed. */

@@ -99,7 +99,7 @@ function parsePending(raw: unknown): Record<string, PendingRun> {
 export class ProbeScheduler {
   private verdicts: Record<string, StoredVerdict> = {};
   private pending: Record<string, PendingRun> = {};
-  private readonly running = new Map<string, Promise<StoredVerdict>>();
+  private readonly running = new Map<string, { trigger: ProbeTrigger; result: Promise<StoredVerdict> }>();
   private counter = 0;
   readonly ready: Promise<void>;
 
@@ -142,13 +142,18 @@ export class ProbeScheduler {
   async trigger(trigger: ProbeTrigger, options: { force?: boolean } = {}): Promise<StoredVerdict> {
     await this.ready;
     const running = this.running.get(trigger.host);
-    if (running) return running;
+    if (running) {
+      this.refine(trigger);
+      return running.result;
+    }
     const previous = this.verdicts[trigger.host];
     const sameKind = (trigger.failure?.class ?? 'user') === previous?.trigger;
     if (!options.force && previous && sameKind && this.deps.now() - previous.finishedAt < LIMITS.freshMs) return previous;
 
-    const run = this.start(trigger);
-    this.running.set(trigger.host, run);
+    // The run owns a copy whose failure can still be refined while it runs (see refine()).
+    const own: ProbeTrigger = { ...trigger, ...(trigger.failure ? { failure: { ...trigger.failure } } : {}) };
+    const run = this.start(own);
+    this.running.set(trigger.host, { trigger: own, result: run });
     if (this.running.size === 1) this.deps.activity?.(true);
     try {
       return await run;
@@ -156,6 +161,16 @@ export class ProbeScheduler {
       this.running.delete(trigger.host);
       if (this.running.size === 0) this.deps.activity?.(false);
     }
+  }
+
+  /**
+   * A later report of the same failure may name it better (Firefox: the nsresult after a localized
+   * sentence). The run reads its trigger's failure when it assembles its observations, at the end.
+   */
+  private refine(trigger: ProbeTrigger): void {
+    const current = this.running.get(trigger.host)?.trigger;
+    if (!current?.failure || !trigger.failure) return;
+    if (current.failure.class === 'unknown' && trigger.failure.class !== 'unknown') Object.assign(current.failure, trigger.failure);
   }
 
   private async start(trigger: ProbeTrigger): Promise<StoredVerdict> {

@@ -48,6 +48,16 @@ describe('background', () => {
     expect(state.failures.map((f) => [f.class, f.count])).toEqual([['dns', 1]]);
   });
 
+  it('refines a Firefox certificate error worded in an unknown language with webNavigation\'s nsresult', async () => {
+    const url = 'https://mail.proton.me/';
+    await fakes.webRequest.onErrorOccurred.trigger({ url, tabId: 6, type: 'main_frame', timeStamp: T0, error: 'Nie można nawiązać bezpiecznego połączenia' } as never);
+    expect((await ask({ type: 'get-state', host: 'mail.proton.me' })).failures[0]).toMatchObject({ class: 'unknown' });
+    await fakes.webNavigation.onErrorOccurred.trigger({ url, tabId: 6, frameId: 0, timeStamp: T0 + 30, error: `Error code ${0x805a0000 + 8179}` } as never);
+    const state = await ask({ type: 'get-state', host: 'mail.proton.me' });
+    expect(state.failures).toHaveLength(1);
+    expect(state.failures[0]).toMatchObject({ class: 'certificate', certificate: 'issuer', count: 1 });
+  });
+
   it('never sees unwatched hosts: the filters keep the events from arriving at all', async () => {
     const delivered = await Promise.all([
       fakes.webNavigation.onErrorOccurred.trigger({ url: 'https://example.org/', tabId: 1, frameId: 0, timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' } as never),
