@@ -17,6 +17,7 @@
  *    the kind off them: the winner needs 0.5 and a 0.1 lead, or the verdict is `unknown`.
  */
 import { analyzeBlockpage } from './analysis/blockpage';
+import { bogon } from './analysis/ip-facts';
 import { buildContext, type Context } from './analysis/context';
 import { analyzeDns, type DnsResult } from './analysis/dns';
 import { analyzeHttp } from './analysis/http';
@@ -106,17 +107,25 @@ export function classify(observations: Observations, options: ClassifyOptions = 
 
   // 2. A known block page.
   const blockpage = analyzeBlockpage(ctx);
+  const dns = analyzeDns(ctx, blockpage);
+  const dnsResult = 'consistency' in dns ? (dns as DnsResult) : undefined;
   if (blockpage.confirmed) {
     const c = blockpage.confirmed;
+    // A page served at an address the DNS made up (a bogon, a known block server) was reached by DNS
+    // blocking: the page confirms it, the method is dns (Iran's 10.10.34.x sinkholes serve one).
+    const byDns =
+      c.method === 'blockpage' &&
+      !!dnsResult?.overrides &&
+      (blockpage.dnsMatches.length > 0 || (ctx.systemAddrs.length > 0 && ctx.systemAddrs.every(bogon)));
     let confidence = c.confidence;
-    const evidence = [...c.evidence, ...blockpage.evidence];
+    const evidence = [...(byDns ? dnsResult!.evidence : []), ...c.evidence, ...blockpage.evidence];
     if (observations.proxy === true) {
       confidence *= 0.8;
       evidence.push(ev('proxy_in_use'));
     }
     return {
       kind: 'censorship',
-      method: c.method,
+      method: byDns ? 'dns' : c.method,
       confidence: round2(confidence),
       confirmed: true,
       ...(c.scope ? { scope: c.scope } : {}),
@@ -127,7 +136,6 @@ export function classify(observations: Observations, options: ClassifyOptions = 
   }
 
   // 3. The deepest step that saw something decides.
-  const dns = analyzeDns(ctx, blockpage);
   const tcp = analyzeTcp(ctx);
   const tls = analyzeTls(ctx, dns);
   const http = analyzeHttp(ctx, blockpage);
@@ -147,7 +155,6 @@ export function classify(observations: Observations, options: ClassifyOptions = 
   const httpsLoaded = decisive.step === 'http' && decisive.status === 'ok' && ctx.scheme === 'https';
 
   // 4. The DNS override.
-  const dnsResult = 'consistency' in dns ? (dns as DnsResult) : undefined;
   if (decisive !== dns && dnsResult) {
     if (dnsResult.overrides && !httpsLoaded) {
       method = 'dns';

@@ -43,7 +43,7 @@ function countryFit(fp: Fingerprint, country: string | undefined): CountryFit {
   return fp.countries.includes(country) ? 'match' : 'other';
 }
 
-const FIT_RANK: Record<CountryFit, number> = { match: 4, anywhere: 3, unrecorded: 2, 'unknown-user': 1, other: 0 };
+const FIT_RANK: Record<CountryFit, number> = { match: 4, anywhere: 3, unrecorded: 2, 'unknown-user': 2, other: 0 };
 const SCOPE_RANK: Record<string, number> = { nat: 5, isp: 5, inst: 4, prov: 3, prod: 2 };
 
 export function analyzeBlockpage(ctx: Context): BlockpageResult {
@@ -95,14 +95,17 @@ export function analyzeBlockpage(ctx: Context): BlockpageResult {
   for (const response of result.suspicious) result.harmless.delete(response);
 
   if (!candidates.length) return result;
-  // The most telling match: a page over a DNS answer (deeper step), the best country fit, the most
-  // specific scope, the curators' confidence.
+  // The most telling match: a block server's address in the DNS answer names the method (the page
+  // behind it is how that server shows itself); then the best country fit, the most specific scope,
+  // the curators' confidence.
   candidates.sort(
     (a, b) =>
-      Number(a.match.location === 'dns') - Number(b.match.location === 'dns') ||
+      Number(b.match.location === 'dns') - Number(a.match.location === 'dns') ||
       FIT_RANK[b.fit] - FIT_RANK[a.fit] ||
       (SCOPE_RANK[b.match.fingerprint.scope] ?? 0) - (SCOPE_RANK[a.match.fingerprint.scope] ?? 0) ||
-      b.match.fingerprint.confidenceNoFp - a.match.fingerprint.confidenceNoFp,
+      b.match.fingerprint.confidenceNoFp - a.match.fingerprint.confidenceNoFp ||
+      // A row that names its countries names the network that serves it.
+      Number(b.match.fingerprint.countries.length > 0) - Number(a.match.fingerprint.countries.length > 0),
   );
   const best = candidates[0]!;
   const fp = best.match.fingerprint;
@@ -114,6 +117,10 @@ export function analyzeBlockpage(ctx: Context): BlockpageResult {
     evidence.push(ev('dns_fingerprint', { address: best.match.value ?? '', fingerprint: fp.name }));
   }
   evidence.push(ev('blockpage_match', { fingerprint: fp.name, location: best.match.location }));
+  const page = candidates.find((c) => c.match.location !== 'dns');
+  if (best.match.location === 'dns' && page) {
+    evidence.push(ev('blockpage_match', { fingerprint: page.match.fingerprint.name, location: page.match.location }));
+  }
   if (best.fit === 'unknown-user') evidence.push(ev('blockpage_country_unknown', { fingerprint: fp.name }));
   if (fp.scope === 'prod') {
     // Filtering products are also what families and offices install on purpose (AdGuard, OpenDNS).

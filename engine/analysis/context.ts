@@ -173,7 +173,9 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
 
   // Fill the steps the browser's error names but no probe recorded.
   if (failure && !siteTcp.length && !tlsSni.length && CONNECT_FAILURES.has(failure.class)) {
-    const ips = systemAddrs.length ? systemAddrs : [''];
+    // Which address the browser tried: the system resolver's if known (Chromium does not tell), else
+    // the DoH answer (the same site, most likely the same address), else unknown.
+    const ips = systemAddrs.length ? systemAddrs : dohAddrs.length ? dohAddrs.slice(0, 2) : [''];
     for (const ip of ips) {
       siteTcp.push({
         ip,

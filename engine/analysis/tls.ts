@@ -3,9 +3,11 @@
  *
  * 1. Does the control complete the same handshake? If it fails there too, the server is broken.
  * 2. Is the SNI the trigger? The same address completing a handshake WITHOUT the name (bare IP), or
- *    failing only on the certificate (which proves the handshake got that far), or answering plain
- *    HTTP, while the named handshake is reset: that is SNI filtering, method `tls`. Without that proof
- *    a TLS failure the control does not share is OONI's `http-failure`.
+ *    failing only on the certificate (which proves the handshake got that far), while the named
+ *    handshake is reset: that is SNI filtering, method `tls`. Plain HTTP to the address answering
+ *    only shows the server is up (port 443 alone may be blocked), so on its own it is not that proof.
+ *    Without it, a TLS failure the control does not share is OONI's `http-failure`; and when every
+ *    connection to the address fails, with or without the name, on any port, it is `tcp_ip`.
  * 3. Is a certificate refused? An unknown issuer at an address that validates from outside is
  *    interception (`interception`); a wrong name at an address the DNS made up is a DNS block page.
  */
@@ -154,15 +156,16 @@ export function analyzeTls(ctx: Context, dns: DnsResult | StepResult): StepResul
   if (fast) evidence.push(ev('fast_failure', { ms: Math.round(f.elapsedMs!) }));
 
   let s: Scores;
-  // Every connection to the address fails, with or without the name, on any port: an IP block
-  // (a reset right after the TCP handshake), not a TLS one.
-  let method: StepResult['method'] = proof.bareFailed && proof.plainFailed ? 'tcp_ip' : 'http-failure';
+  // Plain HTTP to the bare address fails too (no name in it anywhere) and no handshake without the
+  // name worked: every connection to the address fails, on any port: an IP block (a reset right
+  // after the TCP handshake), not a TLS one.
+  let method: StepResult['method'] = proof.plainFailed && !proof.bare ? 'tcp_ip' : 'http-failure';
   if (controlOk === false) {
     s = scores(0.2, 0.8, 0);
   } else if (controlOk === true) {
-    if (proof.bare || proof.plain) {
+    if (proof.bare) {
       method = 'tls';
-      s = proof.bare ? scores(0.9, 0.1, 0) : scores(0.85, 0.15, 0);
+      s = scores(0.9, 0.1, 0);
     } else {
       s = failure === 'tls' ? scores(0.9, 0.1, 0) : failure === 'reset' ? scores(0.8, 0.2, 0) : scores(0.7, 0.3, 0);
     }
@@ -170,8 +173,8 @@ export function analyzeTls(ctx: Context, dns: DnsResult | StepResult): StepResul
     method = 'tls';
     s = proof.plain ? scores(0.8, 0.1, 0.1) : scores(0.75, 0.15, 0.1);
   } else if (proof.plain) {
-    method = 'tls';
-    s = scores(0.6, 0.25, 0.15);
+    // The server is up (it answers plain HTTP), so "down" weighs less; what blocks 443 is unknown.
+    s = scores(0.55, 0.3, 0.15);
   } else {
     s = failure === 'reset' ? scores(0.5, 0.35, 0.15) : scores(0.4, 0.45, 0.15);
   }

@@ -133,11 +133,14 @@ describe('lab scenarios, with and without a control', () => {
     expect(withoutControl.confidence).toBeLessThan(withControl.confidence);
   });
 
-  it('an SNI reset with only plain HTTP to the address as proof is tls, but less sure', () => {
+  it('plain HTTP to the address answering is not SNI proof on its own: http-failure, less sure', () => {
     const obs = scenarios.sniReset.withoutControl;
     const v = classify({ ...obs, tls: obs.tls!.filter((t) => t.serverName !== null) });
-    expect(v).toMatchObject({ kind: 'censorship', method: 'tls' });
+    expect(v).toMatchObject({ kind: 'censorship', method: 'http-failure' });
     expect(v.confidence).toBeLessThan(classify(obs).confidence);
+    expect(codes(v)).toContain('plain_http_ip_ok');
+    const withControl = classify({ ...scenarios.sniReset.withControl, tls: obs.tls!.filter((t) => t.serverName !== null) });
+    expect(withControl).toMatchObject({ kind: 'censorship', method: 'http-failure' });
   });
 
   it('HTTP 451: http-451', () => {
@@ -560,5 +563,111 @@ describe('verdict shape', () => {
     const v = classify(scenarios.dnsBlockpage.withControl, { fingerprints: null });
     expect(v.confirmed).toBe(false);
     expect(v.kind).toBe('censorship');
+  });
+});
+
+/**
+ * The lab's contract (test/lab/scenarios.ts) with observations shaped the way the extension's probes
+ * fill them (lib/probes/run-probes.ts): Chromium does not expose the system resolver, bare-address
+ * probes record only completed handshakes, and a failed plain fetch to an address is `unknown`.
+ */
+describe('as the extension probes fill them', () => {
+  const SINKHOLE = '10.10.34.35';
+  const doh = { kind: 'doh' as const, resolver: DOH, addrs: [SITE_IP] };
+  const probedAddress = (ok: boolean, failure: 'timeout' | 'unknown' = 'unknown') => ({
+    tcp: [{ ip: SITE_IP, port: 80, ok, ...(ok ? {} : { failure }) }],
+    http: [{ url: `http://${SITE_IP}/`, ok, ...(ok ? { status: 200 } : {}) }],
+  });
+
+  it('tcp-blackhole in Chromium (stall, no system answer known): tcp_ip', () => {
+    const a = probedAddress(false, 'timeout');
+    const v = classify({
+      url: URL_HTTPS,
+      host: HOST,
+      canaries: CANARIES_OK,
+      failure: { class: 'stalled' },
+      dns: [doh],
+      tcp: a.tcp,
+      http: [{ url: URL_HTTPS, ok: false, failure: 'timeout' }, { url: URL_HTTP, ok: false, failure: 'timeout' }, ...a.http],
+      control: control({ tcp: { [`${SITE_IP}:443`]: true, [`${SITE_IP}:80`]: true } }),
+    });
+    expect(v).toMatchObject({ kind: 'censorship', method: 'tcp_ip' });
+  });
+
+  it('tcp-reset on every port, no bare-address handshake recorded: tcp_ip', () => {
+    const a = probedAddress(false);
+    const v = classify({
+      url: URL_HTTPS,
+      host: HOST,
+      canaries: CANARIES_OK,
+      failure: { class: 'reset', error: 'net::ERR_CONNECTION_RESET' },
+      dns: [{ kind: 'system', resolver: 'system', addrs: [SITE_IP] }, doh],
+      tcp: a.tcp,
+      tls: [{ serverName: HOST, ip: SITE_IP, ok: false, failure: 'reset' }],
+      http: [{ url: URL_HTTPS, ok: false, failure: 'reset' }, { url: URL_HTTP, ok: false, failure: 'reset' }, ...a.http],
+      control: control(),
+    });
+    expect(v).toMatchObject({ kind: 'censorship', method: 'tcp_ip' });
+  });
+
+  it('tls-sni-reset with a bare-address handshake that validates (IP in the certificate): tls', () => {
+    const a = probedAddress(true);
+    const v = classify({
+      url: URL_HTTPS,
+      host: HOST,
+      canaries: CANARIES_OK,
+      failure: { class: 'reset' },
+      dns: [{ kind: 'system', resolver: 'system', addrs: [SITE_IP] }, doh],
+      tcp: a.tcp,
+      tls: [
+        { serverName: HOST, ip: SITE_IP, ok: false, failure: 'reset' },
+        { serverName: null, ip: SITE_IP, port: 443, ok: true },
+      ],
+      http: [{ url: URL_HTTPS, ok: false, failure: 'reset' }, { url: URL_HTTP, ok: true, status: 301, location: URL_HTTPS }, ...a.http],
+      control: control(),
+    });
+    expect(v).toMatchObject({ kind: 'censorship', method: 'tls' });
+  });
+
+  it.each([undefined, 'IR', 'RU'])('dns-bogon: the Iranian sinkhole with its iframe page is dns (country %s)', (country) => {
+    const v = classify({
+      url: URL_HTTPS,
+      host: HOST,
+      country,
+      canaries: CANARIES_OK,
+      failure: { class: 'refused', error: 'net::ERR_CONNECTION_REFUSED' },
+      dns: [{ kind: 'system', resolver: 'system', addrs: [SINKHOLE] }, doh],
+      tcp: [{ ip: SINKHOLE, port: 443, ok: false, failure: 'refused' }, ...probedAddress(true).tcp],
+      http: [
+        { url: URL_HTTPS, ok: false, failure: 'refused' },
+        {
+          url: URL_HTTP,
+          ok: true,
+          status: 200,
+          body: '<html><head><title>M1-6</title></head><body><iframe src="http://10.10.34.34?type=Invalid Site&policy=MainPolicy" style="width: 100%; height: 100%"></iframe></body></html>',
+        },
+      ],
+      control: control(),
+    });
+    expect(v).toMatchObject({ kind: 'censorship', method: 'dns' });
+    if (country !== 'RU') expect(v).toMatchObject({ confirmed: true, blockpage: { name: 'ooni.ir_5' } });
+  });
+
+  it('dns-blockpage: a page fingerprint behind an address no DNS fingerprint knows is blockpage', () => {
+    const v = classify({
+      url: URL_HTTPS,
+      host: HOST,
+      canaries: CANARIES_OK,
+      failure: { class: 'certificate', certificate: 'name', error: 'net::ERR_CERT_COMMON_NAME_INVALID' },
+      dns: [{ kind: 'system', resolver: 'system', addrs: ['11.66.0.20'] }, doh],
+      tls: [{ serverName: HOST, ip: '11.66.0.20', ok: false, failure: 'certificate', certificate: 'name' }],
+      http: [
+        { url: URL_HTTPS, ok: false, failure: 'certificate', certificate: 'name' },
+        { url: URL_HTTP, ok: true, status: 200, body: '<title>TTK :: Доступ к ресурсу ограничен</title>' },
+      ],
+      control: control(),
+    });
+    expect(v).toMatchObject({ kind: 'censorship', method: 'blockpage', confirmed: true, blockpage: { name: 'ooni.ru_30' } });
+    expect(codes(v)).toContain('blockpage_country_unknown');
   });
 });
