@@ -123,8 +123,7 @@ interface Row {
 }
 
 interface Metrics {
-  http_failures: number;
-  http_failures_by_kind: Record<string, number>;
+  failures: Record<string, Record<string, number>>;
 }
 
 async function metrics(url: string): Promise<Metrics> {
@@ -167,13 +166,13 @@ async function run(url: string, pid: number, body: string, connections: number, 
     errors: result.errors + result.timeouts,
     // Measurements still in flight when autocannon stops lose their client and end `interrupted`:
     // an artefact of stopping, not a failure of the service.
-    controlFailures: Object.entries(after.http_failures_by_kind)
+    controlFailures: Object.entries(after.failures.http ?? {})
       .filter(([kind]) => kind !== 'interrupted')
-      .reduce((sum, [kind, n]) => sum + n - (before.http_failures_by_kind[kind] ?? 0), 0),
-    failureKinds: Object.entries(after.http_failures_by_kind)
-      .map(([kind, n]) => [kind, n - (before.http_failures_by_kind[kind] ?? 0)] as const)
-      .filter(([kind, n]) => n > 0 && kind !== 'interrupted')
-      .map(([kind, n]) => `${kind} ${n}`)
+      .reduce((sum, [kind, n]) => sum + n - (before.failures.http?.[kind] ?? 0), 0),
+    failureKinds: Object.entries(after.failures)
+      .flatMap(([step, kinds]) => Object.entries(kinds).map(([kind, n]) => [`${step} ${kind}`, n - (before.failures[step]?.[kind] ?? 0)] as const))
+      .filter(([kind, n]) => n > 0 && !kind.endsWith('interrupted'))
+      .map(([kind, n]) => `${kind}: ${n}`)
       .join(', '),
     cpuPerMeasurement: latencies.length > 0 ? cpuUsed / latencies.length : NaN,
     rssStart: kib[0]! / 1024,
@@ -235,8 +234,10 @@ async function main(): Promise<void> {
   ca.remove();
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  // Load from other work on the machine at the end of the run: benchmarks on a shared box are noisy.
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`\n${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), Node ${process.version}, ` +
-    `${https ? 'HTTPS' : 'HTTP'} target, ${duration} s per level, service max concurrent ${args['max-concurrent'] ?? 'default'}\n`);
+    `${https ? 'HTTPS' : 'HTTP'} target, ${duration} s per level, service max concurrent ${args['max-concurrent'] ?? 'default'}, load average ${load}\n`);
   console.log('| clients | measurements | req/s | p50 ms | p95 ms | p99 ms | non-2xx | errors | failed fetches¹ | service CPU ms/measurement | RSS start MiB | RSS peak MiB | RSS end MiB | RSS slope MiB/min |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {

@@ -13,8 +13,11 @@ export interface Counters {
   /** Answers whose HTTP fetch got a final response / failed. */
   http_responses: number;
   http_failures: number;
-  /** The fetch's failures by OONI failure string (a small, fixed vocabulary: no client data). */
-  http_failures_by_kind: Record<string, number>;
+  /**
+   * Failures per step by OONI failure string (a small, fixed vocabulary: no client data), so an
+   * operator can tell "the sites are down" from "this service's resolver is failing".
+   */
+  failures: Record<'dns' | 'tcp' | 'tls' | 'http', Record<string, number>>;
   /** Connections the SSRF guard refused: bogon addresses, disallowed ports. */
   refused_addresses: number;
   refused_ports: number;
@@ -37,7 +40,7 @@ export function createCounters(): Counters {
     measurements_interrupted: 0,
     http_responses: 0,
     http_failures: 0,
-    http_failures_by_kind: {},
+    failures: { dns: {}, tcp: {}, tls: {}, http: {} },
     refused_addresses: 0,
     refused_ports: 0,
     rejected_invalid: 0,
@@ -47,4 +50,10 @@ export function createCounters(): Counters {
     measurement_ms_total: 0,
     measurement_ms_max: 0,
   };
+}
+
+export function countFailure(counters: Counters, step: keyof Counters['failures'], failure: string | null): void {
+  if (failure === null) return;
+  const kinds = counters.failures[step];
+  kinds[failure] = (kinds[failure] ?? 0) + 1;
 }

@@ -78,7 +78,7 @@ export async function connectToHost(
   budget: Budget,
 ): Promise<{ socket: net.Socket; ip: string }> {
   if (!portAllowed(port, guard.allowedPorts)) throw refuse(guard, 'port');
-  const literal = canonicalIp(host);
+  const literal = net.isIP(host) ? canonicalIp(host) : undefined;
   const addrs = literal ? [literal] : await resolveHost(resolver, host, budget);
   const candidates = addrs
     .filter((ip) => guard.allowAddress(ip))

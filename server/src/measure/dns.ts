@@ -8,6 +8,7 @@
  * Without DETOUR_DNS_SERVERS it asks the servers in /etc/resolv.conf; /etc/hosts is not consulted.
  */
 import { Resolver } from 'node:dns/promises';
+import net from 'node:net';
 import type { ControlDnsResult } from '../../../engine/control-protocol';
 import { canonicalIp } from '../../../engine/ip';
 import { failureError, ooniFailure, OONI_FAILURE } from '../failure-strings';
@@ -18,9 +19,10 @@ export interface AddressResolver {
   resolve6(host: string): Promise<string[]>;
 }
 
-export function createResolver(servers: string[] | undefined, timeoutMs: number): AddressResolver {
-  // c-ares' own timeout is per try; race() below holds each query to the measurement's budget.
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+export function createResolver(servers: string[] | undefined, stepTimeoutMs: number): AddressResolver {
+  // UDP answers get lost: c-ares retries (and moves to the next server) after a fraction of the step's
+  // time, rather than one lost packet failing the step. race() below still bounds the whole query.
+  const resolver = new Resolver({ timeout: Math.max(200, Math.floor(stepTimeoutMs / 4)), tries: 3 });
   if (servers) resolver.setServers(servers);
   return resolver;
 }
@@ -66,7 +68,9 @@ export interface DnsStep {
 
 /** The `dns` block of the control response. */
 export async function dnsStep(resolver: AddressResolver, host: string, budget: Budget): Promise<DnsStep> {
-  const literal = canonicalIp(host);
+  // net.isIP first: engine/ip.ts's parser throws internally on every host name, which shows up
+  // in profiles at a few hundred measurements per second.
+  const literal = net.isIP(host) ? canonicalIp(host) : undefined;
   if (literal) return { result: { failure: null, addrs: [literal] } };
   try {
     return { result: { failure: null, addrs: await resolveHost(resolver, host, budget) } };

@@ -2,11 +2,10 @@
  * TLS handshakes with the URL's host as SNI, verified against Node's bundled roots (plus the extra
  * CA file): the TLS step per endpoint, and the handshake of each HTTPS redirect hop of the fetch.
  */
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import type { ControlTlsHandshakeResult } from '../../../engine/control-protocol';
-import { isIp } from '../../../engine/ip';
 import { ooniFailure } from '../failure-strings';
 import { bound, type Budget } from './budget';
 
@@ -29,7 +28,7 @@ export async function tlsHandshake(
   const secure = tls.connect({
     socket,
     host,
-    servername: isIp(host) ? undefined : host,
+    servername: net.isIP(host) ? undefined : host,
     secureContext,
     ALPNProtocols: ['http/1.1'],
     rejectUnauthorized: true,

@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { parseControlRequest } from '../control-request';
 import { MEASUREMENT_PATHS } from '../cors';
 import { BusyError, type MeasurementGate } from '../limits';
-import type { Counters } from '../metrics';
+import { countFailure, type Counters } from '../metrics';
 import { Budget, interruptedError } from '../measure/budget';
 import type { MeasureContext } from '../measure/context';
 import { measureControl } from '../measure/control';
@@ -57,12 +57,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
         try {
           const budget = new Budget(abort.signal, config.measurementTimeoutMs, config.stepTimeoutMs);
           const response = await measureControl(measurement, ctx, budget);
-          const failure = response.http_request.failure;
-          if (failure === null) counters.http_responses++;
-          else {
-            counters.http_failures++;
-            counters.http_failures_by_kind[failure] = (counters.http_failures_by_kind[failure] ?? 0) + 1;
-          }
+          if (response.http_request.failure === null) counters.http_responses++;
+          else counters.http_failures++;
+          countFailure(counters, 'http', response.http_request.failure);
+          countFailure(counters, 'dns', response.dns.failure);
+          for (const r of Object.values(response.tcp_connect)) countFailure(counters, 'tcp', r.failure);
+          for (const r of Object.values(response.tls_handshake ?? {})) countFailure(counters, 'tls', r.failure);
           return response;
         } finally {
           release();
