@@ -202,7 +202,10 @@ export interface Verdict {
   method?: CensorshipMethod;
   /** Present when kind is `local`. */
   localCause?: LocalCause;
-  /** 0..1: how sure the engine is of `kind` (and `method`). */
+  /**
+   * 0..1: how sure the engine is of `kind` (and `method`). Always 0 for `unknown`: the engine claims
+   * nothing then. See engine/README.md for how it is computed.
+   */
   confidence: number;
   /** A known block page or block-page DNS answer matched. */
   confirmed: boolean;
@@ -211,7 +214,8 @@ export interface Verdict {
   evidence: Evidence[];
   /**
    * The fuzzy (blocked, down, ok) weights behind `confidence` (ooni/data style, each 0..1, summing to
-   * 1), for reports and debugging. Absent for `local` verdicts, which are decided before scoring.
+   * at most 1: the rest is plain uncertainty), for reports and debugging. Absent for `local` verdicts,
+   * which are decided before scoring.
    */
   scores?: { blocked: number; down: number; ok: number };
 }
