@@ -104,72 +104,51 @@ interface Compiled {
 }
 
 /**
- * Aho-Corasick over UTF-16 code units: finds which of many literal patterns occur in a text in one
- * pass. Over a thousand `contains` fingerprints each scanning a 64 KiB body with indexOf took ~9 ms;
- * one automaton pass takes well under one.
+ * Finds which of many literal patterns occur in a text, in one pass. Over a thousand `contains`
+ * fingerprints each scanning a 64 KiB body with indexOf took ~9 ms. Here the patterns are bucketed by
+ * their first three characters; the text is walked once and only the patterns whose three-character
+ * prefix occurs at a position are checked there (~2 ms for 64 KiB).
+ *
+ * An Aho-Corasick automaton is a little faster once built (~1 ms), but its ~50 000-node trie took
+ * 100+ ms to build on a cold start, and an MV3 service worker starts cold often; these buckets build
+ * in about a millisecond.
  */
 export class LiteralMatcher {
-  private readonly next: Array<Map<number, number>> = [new Map()];
-  private readonly fail: number[] = [0];
-  private readonly out: number[][] = [[]];
-  /** Transitions out of the root, flat, for the common case of no partial match. */
-  private readonly root = new Int32Array(65536);
+  /** First three UTF-16 code units, as one exact number, to the indices of the patterns starting so. */
+  private readonly buckets = new Map<number, number[]>();
+  /** Patterns shorter than three characters (none in the bundled data): plain includes(). */
+  private readonly short: number[] = [];
 
-  constructor(patterns: readonly string[]) {
+  constructor(private readonly patterns: readonly string[]) {
     patterns.forEach((pattern, index) => {
-      if (!pattern) return;
-      let state = 0;
-      for (let i = 0; i < pattern.length; i++) {
-        const c = pattern.charCodeAt(i);
-        let to = this.next[state]!.get(c);
-        if (to === undefined) {
-          to = this.next.length;
-          this.next.push(new Map());
-          this.fail.push(0);
-          this.out.push([]);
-          this.next[state]!.set(c, to);
-        }
-        state = to;
+      if (pattern.length < 3) {
+        if (pattern) this.short.push(index);
+        return;
       }
-      this.out[state]!.push(index);
+      const key = (pattern.charCodeAt(0) * 65536 + pattern.charCodeAt(1)) * 65536 + pattern.charCodeAt(2);
+      const bucket = this.buckets.get(key);
+      if (bucket) bucket.push(index);
+      else this.buckets.set(key, [index]);
     });
-    const queue: number[] = [];
-    for (const [c, to] of this.next[0]!) {
-      this.root[c] = to;
-      queue.push(to);
-    }
-    for (let head = 0; head < queue.length; head++) {
-      const state = queue[head]!;
-      for (const [c, to] of this.next[state]!) {
-        queue.push(to);
-        let f = this.fail[state]!;
-        while (f !== 0 && !this.next[f]!.has(c)) f = this.fail[f]!;
-        const target = this.next[f]!.get(c);
-        this.fail[to] = target !== undefined && target !== to ? target : 0;
-        const inherited = this.out[this.fail[to]!]!;
-        if (inherited.length) this.out[to] = [...this.out[to]!, ...inherited];
-      }
-    }
   }
 
   /** Indices of the patterns that occur in `text`. */
   search(text: string): Set<number> {
     const found = new Set<number>();
-    let state = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (state === 0) {
-        state = this.root[c]!;
-      } else {
-        let to = this.next[state]!.get(c);
-        while (to === undefined && state !== 0) {
-          state = this.fail[state]!;
-          to = state === 0 ? this.root[c] || undefined : this.next[state]!.get(c);
+    for (const index of this.short) if (text.includes(this.patterns[index]!)) found.add(index);
+    let c0 = text.charCodeAt(0);
+    let c1 = text.charCodeAt(1);
+    for (let i = 0; i + 2 < text.length; i++) {
+      const c2 = text.charCodeAt(i + 2);
+      const bucket = this.buckets.get((c0 * 65536 + c1) * 65536 + c2);
+      if (bucket !== undefined) {
+        for (let k = 0; k < bucket.length; k++) {
+          const index = bucket[k]!;
+          if (!found.has(index) && text.startsWith(this.patterns[index]!, i)) found.add(index);
         }
-        state = to ?? 0;
       }
-      const out = this.out[state]!;
-      for (let k = 0; k < out.length; k++) found.add(out[k]!);
+      c0 = c1;
+      c1 = c2;
     }
     return found;
   }
@@ -205,7 +184,7 @@ export function compileFingerprints(data: Pick<FingerprintsData, 'dns' | 'http'>
   let dnsIndex: Map<string, Fingerprint[]> | undefined;
   /** Body rules that are not plain substrings (prefix, full, regexp). */
   let bodyRules: Compiled[] | undefined;
-  /** Body `contains` rules, all found in one automaton pass. */
+  /** Body `contains` rules, all found in one pass over the body. */
   let bodyLiterals: { matcher: LiteralMatcher; fingerprints: Fingerprint[] } | undefined;
   let headerRules: Map<string, Compiled[]> | undefined;
   const skipped: Array<{ name: string; reason: string }> = [];

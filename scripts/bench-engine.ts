@@ -29,7 +29,7 @@ export interface EngineBenchResult {
   durationMs: number;
   /** The fingerprint pass over one 64 KiB body (all body and header rows). */
   fingerprintMsPer64KiB: number;
-  /** First use: compiling 1955 fingerprints (regexps, Aho-Corasick automaton). */
+  /** First use: compiling 1955 fingerprints (DNS index, regexps, literal buckets). */
   fingerprintCompileMs: number;
   /** Verdicts per second for the 64 KiB-body observations alone. */
   bigBodyVerdictsPerSecond: number;

@@ -74,8 +74,8 @@ describe('matching', () => {
     expect(set.skipped.map((s) => s.name).sort()).toEqual(['t.bad', 't.dns', 't.where']);
   });
 
-  it('the Aho-Corasick pass finds exactly what indexOf finds', () => {
-    const patterns = ['he', 'she', 'his', 'hers', 'Доступ', 'ступ', 'a', 'aaa', 'ab', 'bab', 'ушёл'];
+  it('the one-pass literal matcher finds exactly what includes() finds', () => {
+    const patterns = ['he', 'she', 'his', 'hers', 'Доступ', 'ступ', 'a', 'aaa', 'ab', 'bab', 'ушёл', 'hers', 'abab'];
     const matcher = new LiteralMatcher(patterns);
     const texts = ['ushers', 'Доступ закрыт', 'aaab', 'xbabab', '', 'hishe', 'ёушёл', 'a'.repeat(50)];
     for (const text of texts) {
@@ -84,7 +84,7 @@ describe('matching', () => {
     }
   });
 
-  it('matches a 64 KiB body quickly (budget: 25 ms per body, typically ~1.5)', () => {
+  it('matches a 64 KiB body quickly (budget: 25 ms per body, typically ~2)', () => {
     const body = '<p>Example Mail keeps your messages private. Lorem ipsum dolor sit amet.</p>\n'.repeat(900).slice(0, 65536);
     fps.matchHttp({ body });
     const runs = 20;
