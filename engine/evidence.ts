@@ -37,7 +37,7 @@ export const EVIDENCE = {
   retry_succeeded: { params: [], meaning: 'Trying again worked: the failure was temporary.' },
 
   // --- Missing evidence --------------------------------------------------------------------------
-  no_control: { params: ['reason'], meaning: 'No independent check from outside the country; reason in $1.' },
+  no_control: { params: ['reason'], meaning: 'No independent check from outside the country (the reason is for reports, not shown).' },
   no_canaries: { params: [], meaning: 'No unrelated test site was tried, so a local problem cannot be ruled out.' },
   no_doh: { params: [], meaning: 'No encrypted DNS answer to compare with the network\'s DNS.' },
   no_probes: { params: [], meaning: 'No follow-up connection test was run; only the browser\'s error is known.' },
