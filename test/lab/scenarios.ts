@@ -6,7 +6,7 @@
  *
  *   const lab = await startLab();
  *   const s = SCENARIOS['tls-sni-reset'];
- *   await applyScenario(lab, s);                   // reset + setup, < 100 ms
+ *   await applyScenario(lab, s);                   // reset + setup: 50-300 ms (offline ~1 s)
  *   await browser.navigate(s.url);
  *   // browser error: s.browsers.chromium / s.browsers.firefox; verdict: s.verdict
  *
