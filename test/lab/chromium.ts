@@ -13,7 +13,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { pollMessage, sleep, waitUntilReady, withTimeout, type LabBrowser, type LaunchOptionsBase } from './lab-browser';
+import { pollMessage, prepareExtension, sleep, waitUntilReady, withTimeout, type LabBrowser, type LaunchOptionsBase } from './lab-browser';
 
 export interface ChromiumLaunchOptions extends LaunchOptionsBase {
   extraArgs?: string[];
@@ -28,7 +28,8 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
   const profile = path.join(root, 'profile');
   await fs.mkdir(home, { recursive: true });
   if (options.pki) await options.pki.trustInNssDb(path.join(home, '.pki', 'nssdb'));
-  const extensionDir = path.resolve(options.extensionDir);
+  const extension = await prepareExtension(options.extensionDir, options.grantHosts);
+  const extensionDir = extension.dir;
   const lang = options.locale === 'ru' ? 'ru' : 'en-US';
 
   const args = [
@@ -64,12 +65,14 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
     });
   } catch (error) {
     await fs.rm(root, { recursive: true, force: true });
+    await extension.cleanup();
     throw error;
   }
 
   const cleanup = async () => {
     await withTimeout(context.close(), 10_000, 'chromium close').catch(() => {});
     await fs.rm(root, { recursive: true, force: true }).catch(() => {});
+    await extension.cleanup().catch(() => {});
   };
 
   try {

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { STAND_IN_GECKO_ID } from './stand-in-extension';
-import { pollMessage, sleep, waitUntilReady, withTimeout, type LabBrowser, type LaunchOptionsBase } from './lab-browser';
+import { pollMessage, prepareExtension, sleep, waitUntilReady, withTimeout, type LabBrowser, type LaunchOptionsBase } from './lab-browser';
 
 export interface FirefoxLaunchOptions extends LaunchOptionsBase {
   /** Extra prefs, applied last. */
@@ -142,6 +142,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
   const started = Date.now();
   const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'detour-firefox-'));
   if (options.pki) await options.pki.trustInNssDb(profile);
+  const extension = await prepareExtension(options.extensionDir, options.grantHosts);
 
   let browser: Browser;
   try {
@@ -159,16 +160,18 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
     });
   } catch (error) {
     await fs.rm(profile, { recursive: true, force: true });
+    await extension.cleanup();
     throw error;
   }
 
   const cleanup = async () => {
     await withTimeout(browser.close(), 10_000, 'firefox close').catch(() => browser.process()?.kill('SIGKILL'));
     await fs.rm(profile, { recursive: true, force: true }).catch(() => {});
+    await extension.cleanup().catch(() => {});
   };
 
   try {
-    await browser.installExtension(path.resolve(options.extensionDir));
+    await browser.installExtension(extension.dir);
     const extensionBaseUrl = `moz-extension://${FIREFOX_EXTENSION_UUID}/`;
     const testPage: Page = (await browser.pages())[0] ?? (await browser.newPage());
     const extensionPage = await browser.newPage();

@@ -2,6 +2,9 @@
  * The one interface the e2e tests and the benchmark drive both browsers through. chromium.ts and
  * firefox.ts implement it; browsers.ts re-exports both launchers.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 export type BrowserName = 'chromium' | 'firefox';
 export type LabLocale = 'en' | 'ru';
@@ -56,6 +59,31 @@ export interface LaunchOptionsBase {
   headed?: boolean;
   /** How long to wait for the extension to report ready; default 20000. */
   readyTimeoutMs?: number;
+  /**
+   * Host permissions to hold from the start, e.g. `['*://*.detour-lab.test/*']`, so `watch-add` for a
+   * lab domain works without the permission prompt (which headless Chromium cannot answer). Done by
+   * launching a copy of the extension whose manifest lists them as required (MV3 `host_permissions`,
+   * MV2 `permissions`): the browser grants them at install, but `permissions.remove` then refuses them.
+   */
+  grantHosts?: string[];
+}
+
+/**
+ * The directory to load: `dir` itself, or a temp copy whose manifest also requires `grantHosts`.
+ * `cleanup` removes the copy.
+ */
+export async function prepareExtension(dir: string, grantHosts: string[] = []): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const source = path.resolve(dir);
+  if (grantHosts.length === 0) return { dir: source, cleanup: async () => {} };
+  const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'detour-extension-'));
+  await fs.cp(source, copy, { recursive: true });
+  const manifestPath = path.join(copy, 'manifest.json');
+  const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+  const key = manifest.manifest_version === 3 ? 'host_permissions' : 'permissions';
+  const current = Array.isArray(manifest[key]) ? (manifest[key] as string[]) : [];
+  manifest[key] = [...new Set([...current, ...grantHosts])];
+  await fs.writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+  return { dir: copy, cleanup: () => fs.rm(copy, { recursive: true, force: true }) };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
