@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lab/chromium';
 import { FIREFOX_EXTENSION_UUID, launchFirefox } from '../lab/firefox';
 import { LAB_NAMES, startLab, type Lab } from '../lab/lab';
-import type { BrowserName, LabBrowser, LabLocale, LabProxy } from '../lab/lab-browser';
+import { prepareExtension, type BrowserName, type LabBrowser, type LabLocale, type LabProxy } from '../lab/lab-browser';
 import { applyScenario, SCENARIOS, type BrowserOutcome, type ScenarioName } from '../lab/scenarios';
 import { writeStandInExtension, type StandInEvent, type StandInStatus } from '../lab/stand-in-extension';
 
@@ -165,6 +165,23 @@ describe.each(['chromium', 'firefox'] as const)('%s with the stand-in extension'
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     expect(png.readUInt32BE(16)).toBe(360); // IHDR width
     await fs.rm(file);
+  });
+});
+
+describe('grantHosts', () => {
+  it('loads a copy whose manifest requires the hosts (MV3 host_permissions, MV2 permissions)', async () => {
+    for (const [name, key] of [['chromium', 'host_permissions'], ['firefox', 'permissions']] as const) {
+      const copy = await prepareExtension(extensions[name]!, ['*://*.detour-lab.test/*']);
+      try {
+        expect(copy.dir).not.toBe(extensions[name]);
+        const manifest = JSON.parse(await fs.readFile(path.join(copy.dir, 'manifest.json'), 'utf8'));
+        expect(manifest[key]).toContain('*://*.detour-lab.test/*');
+        expect(manifest[key]).toContain('<all_urls>'); // what was there stays
+      } finally {
+        await copy.cleanup();
+      }
+    }
+    expect((await prepareExtension(extensions.chromium!)).dir).toBe(path.resolve(extensions.chromium!));
   });
 });
 
