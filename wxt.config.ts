@@ -1,6 +1,7 @@
 import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
 import { catalogHostPatterns } from './catalog/catalog';
+import { localeMessages } from './scripts/locales';
 
 // Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.
 export const GECKO_ID = 'detour@detour.invalid';
@@ -10,6 +11,15 @@ export default defineConfig({
   // Explicit imports everywhere: a newcomer can follow every name to its file.
   imports: false,
   vite: () => ({ plugins: [preact()] }),
+  hooks: {
+    // Each language's messages.json gets the engine's verdict and evidence sentences merged in.
+    'build:publicAssets': (_wxt, files) => {
+      for (const [index, file] of files.entries()) {
+        const lang = /^_locales\/([^/]+)\/messages\.json$/.exec(file.relativeDest)?.[1];
+        if (lang) files[index] = { relativeDest: file.relativeDest, contents: JSON.stringify(localeMessages(lang)) };
+      }
+    },
+  },
   zip: {
     // Without {{manifestVersion}} the Firefox MV2 and MV3 zips overwrite each other.
     artifactTemplate: '{{name}}-{{version}}-{{browser}}-mv{{manifestVersion}}.zip',

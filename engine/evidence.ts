@@ -35,6 +35,7 @@ export const EVIDENCE = {
   stalled: { params: ['seconds'], meaning: 'Nothing came back for several seconds (the browser was still waiting).' },
   fast_failure: { params: ['ms'], meaning: 'The connection was cut almost at once: typical of a filter, rare for a dead server.' },
   retry_succeeded: { params: [], meaning: 'Trying again worked: the failure was temporary.' },
+  probe_error: { params: ['error'], meaning: "Detour's own checks failed to run (a bug); nothing was concluded." },
 
   // --- Missing evidence --------------------------------------------------------------------------
   no_control: { params: ['reason'], meaning: 'No independent check from outside the country (the reason is for reports, not shown).' },

@@ -8,6 +8,7 @@
  */
 import type { Observations, Verdict } from '../engine/types';
 import type { CertificateProblem, FailureClass } from '../engine/failure';
+import { ev } from '../engine/evidence';
 import { isFailureClass } from '../engine/failure';
 import type { KeyValueStorage } from './detour-state';
 
@@ -184,7 +185,7 @@ export class ProbeScheduler {
       verdict = this.deps.classify(await this.deps.probe(trigger));
     } catch (error) {
       // A bug in a probe must not leave the user with a spinner: say we could not tell.
-      verdict = { kind: 'unknown', confidence: 0, confirmed: false, evidence: [{ code: 'probe_error', params: { error: String(error).slice(0, 200) } }] };
+      verdict = { kind: 'unknown', confidence: 0, confirmed: false, evidence: [ev('probe_error', { error: String(error).slice(0, 200) })] };
     }
     const stored: StoredVerdict = {
       runId,

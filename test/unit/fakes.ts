@@ -3,9 +3,9 @@
  * events that honour URL filters, host permissions that gate webRequest like the real browsers do,
  * i18n from the real messages.json, and badge state. Unit tests only; end-to-end tests use real browsers.
  */
-import { readFileSync } from 'node:fs';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { catalogHostPatterns } from '../../catalog/catalog';
+import { localeMessages } from '../../scripts/locales';
 
 type Listener = (details: any) => unknown;
 
@@ -70,10 +70,7 @@ function filteredEvent(kind: 'webRequest' | 'webNavigation', permitted: (url: st
   };
 }
 
-const messages = JSON.parse(readFileSync(new URL('../../public/_locales/en/messages.json', import.meta.url), 'utf8')) as Record<
-  string,
-  { message: string }
->;
+const messages = localeMessages('en');
 
 /** chrome.i18n.getMessage over the real English messages, with $1..$9 substitutions. */
 export function getMessage(key: string, substitutions?: string | string[]): string {
