@@ -1,11 +1,11 @@
 /**
  * `npm run bench:server [-- --duration 60] [-- --connections 50,200] [-- --target http]`
  *
- * Load on the control service, loopback only: an HTTPS target site (certificate from a throwaway CA)
- * and a lab DNS server run in this process; the service runs as a child process (`node --import tsx
- * server/main.ts`, so its PID is the service's own) with loopback targets allowed and rate limiting
- * off. autocannon keeps N clients each with one control measurement in flight; every measurement
- * does DNS (A+AAAA), a TCP+TLS handshake to the endpoint and an HTTPS GET of a 16 KiB page.
+ * Load on the control service, loopback only, three processes: an HTTPS target site (certificate
+ * from a throwaway CA) with a lab DNS server (target.ts); the service (`node --import tsx
+ * server/main.ts`, so the child's PID is the service's own) with loopback targets allowed and rate
+ * limiting off; and autocannon, here, keeping N clients each with one control measurement in flight.
+ * Every measurement does DNS (A+AAAA), TCP+TLS to the endpoint and an HTTPS GET of a 16 KiB page.
  *
  * Reports requests/s, exact p50/p95/p99 latency (from every response time, not autocannon's fixed
  * percentiles), and the service's RSS sampled from /proc/PID/status every 500 ms: at start, peak,
@@ -17,11 +17,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { startDnsServer } from '../../test/lab/dns-server';
-import { makeTestCa } from '../test/support/pki';
-import { page, startHttpsTarget, startHttpTarget } from '../test/support/targets';
+import type { TargetInfo } from './target';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const TARGET_HOST = 'mail.bench.test';
 
 /** The little of autocannon 8's API used here (it ships no types; no @types package installed). */
 interface AutocannonResult {
@@ -85,23 +84,31 @@ function slopeMiBPerMin(samples: Array<{ t: number; kib: number }>): number {
   return den === 0 ? 0 : (num / den / 1024) * 60_000;
 }
 
-async function startService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/** Starts `node --import tsx <script>`; resolves once a stdout line matches. */
+async function startChild(script: string, scriptArgs: string[], env: Record<string, string>, ready: RegExp) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...scriptArgs], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DETOUR_PORT: '0', DETOUR_LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       output += d.toString();
-      const match = /Server listening at (http:\/\/[^"\s]+)/.exec(output);
-      if (match) resolve(match[1]!);
+      const m = ready.exec(output);
+      if (m) resolve(m);
     });
-    child.once('exit', (code) => reject(new Error(`service exited with ${code}: ${output}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)));
   });
   child.stdout!.resume();
-  return { child, url };
+  return { child, match };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 interface Row {
@@ -182,38 +189,43 @@ async function run(url: string, pid: number, body: string, connections: number, 
   };
 }
 
+/** Children to stop however the run ends, so a failed benchmark leaves no process behind. */
+const children: ChildProcess[] = [];
+
 async function main(): Promise<void> {
   const https = args.target !== 'http';
-  const ca = makeTestCa('Detour Bench CA');
-  const served = page('Detour bench mail', 'z'.repeat(16 * 1024));
-  const handler = (_req: unknown, res: import('node:http').ServerResponse) =>
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-bench': '1' }).end(served.body);
-  const site = https ? await startHttpsTarget(ca.issue(['mail.bench.test']), handler) : await startHttpTarget(handler);
-  site.server.keepAliveTimeout = 1_000;
-  const dns = await startDnsServer({ host: '127.0.0.1', port: 0 });
-  dns.set('mail.bench.test', { addrs: ['127.0.0.1'], ttl: 60 });
-
-  const { child, url } = await startService({
-    DETOUR_ALLOW_LOOPBACK_TARGETS: '1',
-    DETOUR_ALLOWED_PORTS: 'any',
-    DETOUR_RATE_LIMIT_MAX: '0',
-    DETOUR_DNS_SERVERS: `127.0.0.1:${dns.port}`,
-    DETOUR_EXTRA_CA_FILE: ca.certFile,
-    ...(args['max-concurrent'] ? { DETOUR_MAX_CONCURRENT: args['max-concurrent'] } : {}),
-  });
-  const pid = child.pid!;
-  const target = `${https ? 'https' : 'http'}://mail.bench.test:${site.port}/inbox`;
+  const target = await startChild('server/bench/target.ts', [https ? 'https' : 'http', TARGET_HOST], {}, /^(\{.*\})$/m);
+  children.push(target.child);
+  const info = JSON.parse(target.match[1]!) as TargetInfo;
+  const service = await startChild(
+    'server/main.ts',
+    [],
+    {
+      DETOUR_PORT: '0',
+      DETOUR_LOG_LEVEL: 'info',
+      DETOUR_ALLOW_LOOPBACK_TARGETS: '1',
+      DETOUR_ALLOWED_PORTS: 'any',
+      DETOUR_RATE_LIMIT_MAX: '0',
+      DETOUR_DNS_SERVERS: `127.0.0.1:${info.dnsPort}`,
+      DETOUR_EXTRA_CA_FILE: info.caFile,
+      ...(args['max-concurrent'] ? { DETOUR_MAX_CONCURRENT: args['max-concurrent'] } : {}),
+    },
+    /Server listening at (http:\/\/[^"\s]+)/,
+  );
+  children.push(service.child);
+  const url = service.match[1]!;
+  const pid = service.child.pid!;
   const body = JSON.stringify({
-    http_request: target,
+    http_request: `${https ? 'https' : 'http'}://${TARGET_HOST}:${info.sitePort}/inbox`,
     http_request_headers: { 'User-Agent': ['DetourBench/1'] },
-    tcp_connect: [`127.0.0.1:${site.port}`],
+    tcp_connect: [`127.0.0.1:${info.sitePort}`],
   });
 
   // One checked measurement first: the benchmark must measure successes, not fast failures.
   const probe = (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()) as {
     http_request: { status_code: number; body_length: number };
   };
-  if (probe.http_request.status_code !== 200 || probe.http_request.body_length !== served.length) {
+  if (probe.http_request.status_code !== 200 || probe.http_request.body_length !== info.bodyLength) {
     throw new Error(`warm-up measurement did not match the target: ${JSON.stringify(probe)}`);
   }
 
@@ -227,11 +239,7 @@ async function main(): Promise<void> {
     rows.push(await run(url, pid, body, connections));
   }
 
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
-  await site.close();
-  await dns.close();
-  ca.remove();
+  await Promise.all(children.map(stop));
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   // Load from other work on the machine at the end of the run: benchmarks on a shared box are noisy.
@@ -249,7 +257,8 @@ async function main(): Promise<void> {
   console.log('\n¹ control answers whose fetch failed, not counting the ones cut off (`interrupted`) when autocannon stops.');
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(error);
+  await Promise.all(children.map(stop));
   process.exit(1);
 });
