@@ -18,6 +18,9 @@ async function main(): Promise<void> {
   const service = await buildApp({ config });
   const { app } = service;
   for (const name of unknownSettings()) app.log.warn(`ignoring unknown setting ${name} (see server/README.md)`);
+  if (config.allowPrivateTargets) {
+    app.log.warn('DETOUR_ALLOW_LOOPBACK_TARGETS=1: loopback and private addresses may be measured; lab use only');
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {

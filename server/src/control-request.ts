@@ -7,7 +7,7 @@ import type { ControlRequest } from '../../engine/control-protocol';
 import { parseEndpoint } from '../../engine/ip';
 import { portAllowed, type PortPolicy } from './address-policy';
 import type { ControlMeasurementRequest } from './measure/control';
-import { effectivePort } from './measure/control';
+import { effectivePort } from './measure/http';
 
 /** A request the service will not measure: answered with `statusCode` and `{ error, message }`. */
 export class RequestError extends Error {

@@ -4,7 +4,7 @@
  */
 
 export interface Counters {
-  /** POST / and /api/v1/control requests received (any outcome). */
+  /** Measurement requests that got past JSON parsing and the schema (see rejected_invalid for the rest). */
   requests: number;
   measurements_started: number;
   measurements_completed: number;

@@ -139,6 +139,38 @@ describe('a site that is up', () => {
   });
 });
 
+describe('which connection the fetch uses', () => {
+  it("fetches over the service's own addresses, not the client's, and leaves no connection open", async () => {
+    const real = page('The real inbox');
+    const site = await target(startHttpsTarget(ca.issue(['multi.test']), (_req, res) => res.end(real.body)));
+    // A "block page" server on another address, same port: the client's DNS pointed there.
+    const requests: string[] = [];
+    const blockPage = await target(
+      startHttpsTarget(ca.issue(['multi.test']), (req, res) => requests.push(req.url ?? '') && res.end(page('Blocked').body), '127.0.0.3', site.port),
+    );
+    // The service's own answer: an address where nothing listens first, then the real site.
+    dns.set('multi.test', { addrs: ['127.0.0.2', '127.0.0.1'] });
+    const p = site.port;
+    const answer = await service.measure({ http_request: `https://multi.test:${p}/`, tcp_connect: [`127.0.0.3:${p}`] });
+
+    expect(answer.tcp_connect).toEqual({
+      [`127.0.0.3:${p}`]: { status: true, failure: null },
+      [`127.0.0.2:${p}`]: { status: false, failure: 'connection_refused' },
+      [`127.0.0.1:${p}`]: { status: true, failure: null },
+    });
+    expect(answer.http_request).toMatchObject({ status_code: 200, title: 'The real inbox', body_length: real.length });
+    expect(answer.ip_info).toMatchObject({
+      '127.0.0.3': { flags: IP_FLAG.RESOLVED_BY_PROBE | IP_FLAG.BOGON | IP_FLAG.VALID_FOR_DOMAIN },
+      '127.0.0.2': { flags: IP_FLAG.RESOLVED_BY_TH | IP_FLAG.BOGON },
+      '127.0.0.1': { flags: IP_FLAG.RESOLVED_BY_TH | IP_FLAG.BOGON | IP_FLAG.VALID_FOR_DOMAIN },
+    });
+    expect(requests).toEqual([]);
+    expect(blockPage.connections).toBe(1);
+    expect(site.connections).toBe(1);
+    await expect.poll(() => site.open + blockPage.open).toBe(0);
+  });
+});
+
 describe('a site that is down', () => {
   it('closed port: connection_refused at TCP and HTTP', async () => {
     const port = await closedPort();

@@ -21,7 +21,7 @@ import { bareHost } from '../safe-connect';
 import type { Budget } from './budget';
 import type { MeasureContext } from './context';
 import { dnsStep } from './dns';
-import { httpStep, type OpenConnection } from './http';
+import { effectivePort, httpStep, type OpenConnection } from './http';
 import { tcpStep } from './tcp';
 import { tlsStep } from './tls';
 
@@ -37,11 +37,6 @@ export interface ControlMeasurementRequest {
   url: URL;
   headers: Record<string, string[]>;
   endpoints: ClientEndpoint[];
-}
-
-export function effectivePort(url: URL): number {
-  if (url.port) return Number(url.port);
-  return url.protocol === 'https:' ? 443 : 80;
 }
 
 /** One identity per address and port, whatever spelling the client used (::ffff:1.2.3.4 is 1.2.3.4). */

@@ -103,13 +103,16 @@ interface OpenResponse {
 /** A connection ready for the request: TCP for http, TCP plus a verified TLS session for https. */
 export type OpenConnection = () => Promise<net.Socket>;
 
+export function effectivePort(url: URL): number {
+  if (url.port) return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
 function connectionFor(url: URL, ctx: MeasureContext, budget: Budget): OpenConnection {
   return async () => {
-    const https = url.protocol === 'https:';
     const host = bareHost(url.hostname);
-    const port = url.port ? Number(url.port) : https ? 443 : 80;
-    const { socket } = await connectToHost(host, port, ctx.guard, ctx.resolver, budget);
-    return https ? tlsHandshake(socket, host, ctx.secureContext, budget) : socket;
+    const { socket } = await connectToHost(host, effectivePort(url), ctx.guard, ctx.resolver, budget);
+    return url.protocol === 'https:' ? tlsHandshake(socket, host, ctx.secureContext, budget) : socket;
   };
 }
 

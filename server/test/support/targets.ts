@@ -12,6 +12,8 @@ export interface Target {
   port: number;
   /** TCP connections accepted so far. */
   connections: number;
+  /** TCP connections still open now. */
+  readonly open: number;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,9 @@ function track<S extends net.Server>(server: S, host: string, port: number): Pro
     host,
     port: 0,
     connections: 0,
+    get open() {
+      return sockets.size;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
