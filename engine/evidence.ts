@@ -108,6 +108,7 @@ export const EVIDENCE = {
   blockpage_false_positive: { params: ['fingerprint'], meaning: 'The answer matches a known harmless page ($1), not a block page.' },
 
   // --- Other domains of the same provider ----------------------------------------------------------
+  sibling_same_address_ok: { params: ['host', 'address'], meaning: 'Another name of the provider ($1) loads securely from the same server ($2): only this name is filtered.' },
   siblings_ok: { params: ['host'], meaning: 'Another address of the same provider ($1) works: only this one fails.' },
   siblings_failed: { params: ['count'], meaning: 'The provider\'s other addresses fail too.' },
 } as const satisfies Record<string, EvidenceSpec>;

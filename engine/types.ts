@@ -111,6 +111,12 @@ export interface SiblingObservation {
   /** Another official domain of the same provider. */
   host: string;
   ok: boolean;
+  /**
+   * The address the browser reached it at, when it says (it does for a request that got an answer).
+   * A sibling that loads over HTTPS from the failing host's own address proves TLS works there with
+   * another name: the failing name is what is filtered.
+   */
+  ip?: string;
   failure?: FailureClass;
   elapsedMs?: number;
 }

@@ -22,7 +22,7 @@ import { buildContext, type Context } from './analysis/context';
 import { analyzeDns, type DnsResult } from './analysis/dns';
 import { analyzeHttp } from './analysis/http';
 import { analyzeLocal, assessHealth } from './analysis/local';
-import { decide, round2, scale, scores, shift, type Scores, type StepResult } from './analysis/scores';
+import { confidenceOf, decide, round2, scale, scores, shift, type Scores, type StepResult } from './analysis/scores';
 import { analyzeTcp, dedupe } from './analysis/tcp';
 import { analyzeTls } from './analysis/tls';
 import { ev } from './evidence';
@@ -90,7 +90,7 @@ export function classify(observations: Observations, options: ClassifyOptions = 
     return {
       kind: 'local',
       localCause: local.cause,
-      confidence: round2(local.confidence),
+      confidence: confidenceOf(local.confidence),
       confirmed: false,
       evidence: limitEvidence(local.evidence),
     };
@@ -126,7 +126,7 @@ export function classify(observations: Observations, options: ClassifyOptions = 
     return {
       kind: 'censorship',
       method: byDns ? 'dns' : c.method,
-      confidence: round2(confidence),
+      confidence: confidenceOf(confidence),
       confirmed: true,
       ...(c.scope ? { scope: c.scope } : {}),
       blockpage: c.blockpage,
@@ -203,17 +203,20 @@ export function classify(observations: Observations, options: ClassifyOptions = 
   const base = { confirmed: false, scores: roundScores(s) };
   switch (outcome) {
     case 'ok':
+      // After a failure, "it works" needs the site itself to have answered since: consistent DNS or
+      // a completed handshake alone do not show the page loads.
+      if (failure && !ctx.httpSite.some((h) => h.ok)) break;
       if (failure && failure.class !== 'unknown') allEvidence.push(ev('retry_succeeded'));
-      return { kind: 'ok', confidence: round2(weight), ...base, evidence: limitEvidence(allEvidence) };
+      return { kind: 'ok', confidence: confidenceOf(weight), ...base, evidence: limitEvidence(allEvidence) };
     case 'down':
-      return { kind: 'outage', confidence: round2(weight), ...base, evidence: limitEvidence(allEvidence) };
+      return { kind: 'outage', confidence: confidenceOf(weight), ...base, evidence: limitEvidence(allEvidence) };
     case 'blocked':
       // Never accuse on the browser's error alone.
       if (!hasIndependentEvidence(ctx)) break;
       return {
         kind: 'censorship',
         method: method ?? 'http-failure',
-        confidence: round2(weight),
+        confidence: confidenceOf(weight),
         ...base,
         evidence: limitEvidence(allEvidence),
       };

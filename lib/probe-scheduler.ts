@@ -31,6 +31,8 @@ export interface StoredVerdict {
   trigger: FailureClass | 'user';
   startedAt: number;
   finishedAt: number;
+  /** What the probes saw, without page bodies: the verdict's working, for details and bug reports. */
+  observations?: Observations;
 }
 
 interface PendingRun {
@@ -57,6 +59,12 @@ export interface SchedulerDeps {
   /** Told when a run starts and when all runs are done (to listen for the probes' own requests). */
   activity?(running: boolean): void;
   onVerdict?(stored: StoredVerdict): void;
+}
+
+/** Page bodies are for fingerprints, read once; they are not kept. */
+function withoutBodies(observations: Observations): Observations {
+  if (!observations.http) return observations;
+  return { ...observations, http: observations.http.map(({ body: _body, ...rest }) => rest) };
 }
 
 const KINDS = new Set(['censorship', 'outage', 'local', 'ok', 'unknown']);
@@ -181,8 +189,10 @@ export class ProbeScheduler {
     await this.save();
     const startedAt = this.deps.now();
     let verdict: Verdict;
+    let observations: Observations | undefined;
     try {
-      verdict = this.deps.classify(await this.deps.probe(trigger));
+      observations = await this.deps.probe(trigger);
+      verdict = this.deps.classify(observations);
     } catch (error) {
       // A bug in a probe must not leave the user with a spinner: say we could not tell.
       verdict = { kind: 'unknown', confidence: 0, confirmed: false, evidence: [ev('probe_error', { error: String(error).slice(0, 200) })] };
@@ -196,6 +206,7 @@ export class ProbeScheduler {
       startedAt,
       finishedAt: this.deps.now(),
     };
+    if (observations) stored.observations = withoutBodies(observations);
     this.verdicts[trigger.host] = stored;
     delete this.pending[trigger.host];
     this.evict();

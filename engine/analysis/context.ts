@@ -70,6 +70,8 @@ export interface Context {
   /** DoH lookups that said NXDOMAIN. */
   dohNxdomain: DnsObservation[];
   controlAddrs: string[];
+  /** Where the site really is, by encrypted DNS and the control: DoH's and the control's answers. */
+  realAddrs: string[];
 
   /** TCP connects to the site's port. */
   siteTcp: Array<TcpObservation & { synthesized?: boolean }>;
@@ -249,6 +251,7 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
     dohAddrs,
     dohNxdomain,
     controlAddrs,
+    realAddrs: unique([...dohAddrs, ...controlAddrs]),
     siteTcp,
     tcp,
     tlsSni,

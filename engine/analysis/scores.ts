@@ -84,3 +84,7 @@ export function decide(s: Scores): { outcome: Outcome; weight: number } {
 }
 
 export const round2 = (x: number) => Math.round(clamp(x) * 100) / 100;
+
+/** One vantage's measurement is never proof beyond doubt: confidence stops short of 1. */
+export const MAX_CONFIDENCE = 0.98;
+export const confidenceOf = (x: number) => round2(Math.min(x, MAX_CONFIDENCE));

@@ -51,7 +51,9 @@ function weigh(ctx: Context, t: TcpObservation, evidence: Evidence[]): { s: Scor
   const { control } = ctx;
   if (!control) return { s: WITHOUT_CONTROL[failure] ?? scores(0.4, 0.4, 0.2), controlled: false };
 
-  const exact = t.ip ? ctx.controlTcp(t.ip, t.port) : undefined;
+  const found = t.ip ? ctx.controlTcp(t.ip, t.port) : undefined;
+  // A failure at an address only the user's DNS gave says nothing of the site (see tls.ts).
+  const exact = found && !found.status && t.ip && !ctx.realAddrs.includes(t.ip) ? undefined : found;
   if (exact) {
     if (exact.status) {
       evidence.push(ev('tcp_control_ok', { endpoint: where }));

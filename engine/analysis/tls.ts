@@ -3,7 +3,8 @@
  *
  * 1. Does the control complete the same handshake? If it fails there too, the server is broken.
  * 2. Is the SNI the trigger? The same address completing a handshake WITHOUT the name (bare IP), or
- *    failing only on the certificate (which proves the handshake got that far), while the named
+ *    failing only on the certificate (which proves the handshake got that far), or completing one
+ *    with another of the provider's names (a sibling served from the same address), while the named
  *    handshake is reset: that is SNI filtering, method `tls`. Plain HTTP to the address answering
  *    only shows the server is up (port 443 alone may be blocked), so on its own it is not that proof.
  *    Without it, a TLS failure the control does not share is OONI's `http-failure`; and when every
@@ -29,7 +30,10 @@ function controlTlsOk(ctx: Context, ip: string | undefined, evidence: Evidence[]
   if (!control) return undefined;
   if (ip) {
     const exact = ctx.controlTls(ip, ctx.sitePort);
-    if (exact) {
+    // The control also fails at an address the user's DNS made up (the client sends it what it saw):
+    // that says nothing of the site, which the control's own addresses answer for below.
+    const madeUp = exact && !exact.status && !ctx.realAddrs.includes(ip);
+    if (exact && !madeUp) {
       const where = describeEndpoint(ctx, { ip });
       evidence.push(
         exact.status ? ev('tls_control_ok', { endpoint: where }) : ev('tls_control_failed', { endpoint: where, failure: exact.failure ?? 'failed' }),
@@ -75,7 +79,14 @@ function sniProof(
   const bareHere = ctx.tlsBare.filter((t) => !t.ip || addrs.includes(t.ip));
   const bareOk = bareHere.find((t) => t.ok || t.failure === 'certificate');
   const bareBad = bareHere.find((t) => !t.ok && t.failure !== 'certificate');
+  // A browser cannot see a bare-IP handshake fail only on the name, but it can see another of the
+  // provider's names load from the very address the failing name resolves to: TLS works there, with
+  // another name. When the system resolver's answer is unknown (Chromium), the site's real addresses
+  // (encrypted DNS, control) stand in.
+  const siteAddrs = addrs.length ? addrs : ctx.realAddrs;
+  const sibling = (ctx.obs.siblings ?? []).find((s) => s.ok && s.ip && siteAddrs.includes(s.ip));
   if (bareOk) evidence.push(ev('tls_bare_ip_ok', { address: bareOk.ip ?? addrs[0] ?? '' }));
+  else if (sibling) evidence.push(ev('sibling_same_address_ok', { host: sibling.host, address: sibling.ip! }));
   else if (bareBad) evidence.push(ev('tls_bare_ip_failed', { address: bareBad.ip ?? addrs[0] ?? '', failure: bareBad.failure ?? 'failed' }));
   const plainOk =
     addrs.find((a) => ctx.httpIp.some((h) => h.ok && h.ip === a)) ??
@@ -88,7 +99,7 @@ function sniProof(
   if (plainBad) {
     evidence.push(ev('plain_http_ip_failed', { address: plainBad.ip, failure: plainBad.failure ?? 'failed' }));
   }
-  return { bare: !!bareOk, plain: !!plainOk, bareFailed: !bareOk && !!bareBad, plainFailed: !!plainBad };
+  return { bare: !!bareOk || !!sibling, plain: !!plainOk, bareFailed: !bareOk && !sibling && !!bareBad, plainFailed: !!plainBad };
 }
 
 function certificateFailure(

@@ -1,7 +1,14 @@
 /**
  * Unrelated sites that should always answer. If they fail too, the user's own network is the
- * problem; if they answer with something else than they always do, a captive portal or a proxy is
- * rewriting traffic. Redirects are not followed: a canary never redirects, a captive portal always does.
+ * problem; if they answer with something other than what they always answer, a captive portal or a
+ * proxy is rewriting traffic.
+ *
+ * Two requests per canary, because a browser extension cannot both follow nothing and read nothing:
+ * - reachability, `no-cors` (an opaque answer is enough; browsers only allow `no-cors` with redirects
+ *   followed, so a portal's redirect to its login page still counts as "reached");
+ * - for a canary with an `expect`ed body (it must send CORS headers), the body itself, with redirects
+ *   not followed: a portal's redirect, a missing CORS header or another body all mean the answer was
+ *   rewritten on the way.
  */
 import type { CanaryObservation } from '../../engine/types';
 import type { Settings } from '../settings';
@@ -13,22 +20,20 @@ export async function checkCanary(
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<CanaryObservation> {
-  // A canary whose body is checked must send CORS headers; otherwise an opaque answer is all we get.
-  const mode: RequestMode = canary.expect ? 'cors' : 'no-cors';
-  const result = await timedFetch(fetchFn, canary.url, { mode, redirect: 'manual', signal, timeoutMs });
-  const observation: CanaryObservation = { url: canary.url, ok: result.ok, elapsedMs: result.elapsedMs };
-  if (!result.ok || !result.response) {
-    observation.failure = result.timedOut ? 'timeout' : 'unknown';
+  const [reach, content] = await Promise.all([
+    timedFetch(fetchFn, canary.url, { mode: 'no-cors', signal, timeoutMs }),
+    canary.expect ? timedFetch(fetchFn, canary.url, { mode: 'cors', redirect: 'manual', signal, timeoutMs }) : undefined,
+  ]);
+  const observation: CanaryObservation = { url: canary.url, ok: reach.ok, elapsedMs: reach.elapsedMs };
+  if (!reach.ok) {
+    observation.failure = reach.timedOut ? 'timeout' : 'unknown';
     return observation;
   }
-  const response = result.response;
-  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-    observation.captive = true;
-    return observation;
-  }
-  if (canary.expect) {
-    const { text } = await readBodyPrefix(response, 4096);
-    if (!response.ok || !text.includes(canary.expect)) observation.captive = true;
+  if (content) {
+    const response = content.response;
+    let rewritten = !content.ok || !response || response.type === 'opaqueredirect' || !response.ok;
+    if (!rewritten && response) rewritten = !(await readBodyPrefix(response, 4096)).text.includes(canary.expect);
+    if (rewritten) observation.captive = true;
   }
   return observation;
 }

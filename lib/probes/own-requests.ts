@@ -60,11 +60,12 @@ export class OwnRequests {
 
   /**
    * The browser's report of a request can arrive just after fetch settles (they travel separately):
-   * waits for a final status or error, at most `ms`.
+   * waits for the error, or for the address the request went to (which comes with the response's
+   * start, after its headers), at most `ms`.
    */
   async settled(id: string, ms: number): Promise<SeenRequest> {
     const entry = this.get(id);
-    if (entry.error || entry.status !== undefined) return entry;
+    if (entry.error || entry.ip) return entry;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.waiters.set(id, () => {
@@ -100,7 +101,7 @@ export class OwnRequests {
       entry.error = details.error;
       entry.failure = classifyBrowserError(details.error);
     }
-    if (entry.error || entry.status !== undefined) this.waiters.get(id)?.();
+    if (entry.error || entry.ip) this.waiters.get(id)?.();
     return true;
   }
 }

@@ -107,9 +107,14 @@ async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal
   }
 }
 
-/** A request to a bare address: the browser tells Detour nothing but "answered" or "did not". */
+/**
+ * A request to a bare address, for which Detour holds no permission: the browser says only "answered"
+ * (an opaque response) or "failed". `no-cors` requests must follow redirects, so a server that
+ * redirects to its blocked name fails too: a quick failure proves nothing, only an answer (TCP and
+ * HTTP work) or a timeout (nothing gets through) is evidence.
+ */
 async function addressProbe(env: ProbeEnvironment, url: string, signal: AbortSignal, timeoutMs: number) {
-  return timedFetch(env.fetch, url, { mode: 'no-cors', redirect: 'manual', signal, timeoutMs });
+  return timedFetch(env.fetch, url, { mode: 'no-cors', signal, timeoutMs });
 }
 
 function urlForIp(scheme: 'http' | 'https', ip: string): string {
@@ -143,6 +148,7 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
         const r = await pageProbe(env, `https://${host}/`, signal, remaining());
         const s: SiblingObservation = { host, ok: r.ok, elapsedMs: r.elapsedMs ?? 0 };
         if (r.failure) s.failure = r.failure;
+        if (r.ip) s.ip = r.ip;
         return s;
       }),
     );
@@ -195,6 +201,8 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
     const http: HttpObservation[] = [];
     const userIp = request.failure?.ip ?? retryResult.ip;
     const tcpFailure = (c: FailureClass | undefined) => c === 'refused' || c === 'timeout' || c === 'unreachable';
+    // Only when the browser named the address. Chromium never does for a failed connect; the engine
+    // then assumes the system resolver's or the encrypted resolvers' addresses itself, and says so.
     if (userIp && tcpFailure(request.failure?.class)) {
       tcp.push({ ip: userIp, port: https ? 443 : 80, ok: false, failure: request.failure!.class });
     }
@@ -212,11 +220,16 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
       http.push(plain);
     }
     for (const a of addresses) {
-      tcp.push({ ip: a.ip, port: 80, ok: a.http.ok, elapsedMs: a.http.elapsedMs, ...(a.http.ok ? {} : { failure: a.http.timedOut ? 'timeout' : 'unknown' }) });
-      http.push({ url: urlForIp('http', a.ip), ok: a.http.ok, elapsedMs: a.http.elapsedMs });
-      // A browser reports only "failed" for an address it holds no permission for: a reset and a
-      // certificate refused look the same. Only a completed handshake is evidence.
+      if (a.http.ok || a.http.timedOut) {
+        tcp.push({ ip: a.ip, port: 80, ok: a.http.ok, elapsedMs: a.http.elapsedMs, ...(a.http.ok ? {} : { failure: 'timeout' as const }) });
+        http.push({ url: urlForIp('http', a.ip), ok: a.http.ok, elapsedMs: a.http.elapsedMs, ...(a.http.ok ? {} : { failure: 'timeout' as const }) });
+      }
+      // A reset and a refused certificate look the same from here ("failed"), so only a completed
+      // handshake, or nothing at all until the deadline, is evidence.
       if (a.tls?.ok) tls.push({ ip: a.ip, port: 443, serverName: null, ok: true, elapsedMs: a.tls.elapsedMs });
+      else if (a.tls?.timedOut && !tcp.some((t) => t.ip === a.ip && t.port === 443)) {
+        tcp.push({ ip: a.ip, port: 443, ok: false, failure: 'timeout', elapsedMs: a.tls.elapsedMs });
+      }
     }
     observations.tcp = tcp;
     observations.tls = tls;

@@ -13,7 +13,17 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { pollMessage, prepareExtension, sleep, waitUntilReady, withTimeout, type LabBrowser, type LaunchOptionsBase } from './lab-browser';
+import {
+  pollElement,
+  pollMessage,
+  prepareExtension,
+  readElementInPage,
+  sleep,
+  waitUntilReady,
+  withTimeout,
+  type LabBrowser,
+  type LaunchOptionsBase,
+} from './lab-browser';
 
 export interface ChromiumLaunchOptions extends LaunchOptionsBase {
   extraArgs?: string[];
@@ -126,6 +136,18 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
         } finally {
           // An extension page never failed a navigation, so closing it does not hang; bound it anyway.
           await withTimeout(page.close(), 5000, 'close screenshot page').catch(() => {});
+        }
+      },
+      async inspect(pagePath, selector, opts = {}) {
+        const page = await context.newPage();
+        try {
+          await page.setViewportSize(opts.viewport ?? { width: 400, height: 600 });
+          await page.goto(extensionBaseUrl + pagePath.replace(/^\//, ''), { waitUntil: 'load' });
+          const found = await pollElement(() => page.evaluate(readElementInPage, selector), opts, `inspect ${pagePath} ${selector}`);
+          if (opts.file) await page.screenshot({ path: opts.file });
+          return found;
+        } finally {
+          await withTimeout(page.close(), 5000, 'close inspected page').catch(() => {});
         }
       },
       close: cleanup,

@@ -16,7 +16,17 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { STAND_IN_GECKO_ID } from './stand-in-extension';
-import { pollMessage, prepareExtension, sleep, waitUntilReady, withTimeout, type LabBrowser, type LaunchOptionsBase } from './lab-browser';
+import {
+  pollElement,
+  pollMessage,
+  prepareExtension,
+  readElementInPage,
+  sleep,
+  waitUntilReady,
+  withTimeout,
+  type LabBrowser,
+  type LaunchOptionsBase,
+} from './lab-browser';
 
 export interface FirefoxLaunchOptions extends LaunchOptionsBase {
   /** Extra prefs, applied last. */
@@ -216,6 +226,18 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
           await page.screenshot({ path: file as `${string}.png` });
         } finally {
           await withTimeout(page.close(), 5000, 'close screenshot page').catch(() => {});
+        }
+      },
+      async inspect(pagePath, selector, opts = {}) {
+        const page = await browser.newPage();
+        try {
+          await page.setViewport(opts.viewport ?? { width: 400, height: 600 });
+          await openExtensionPage(page, extensionBaseUrl + pagePath.replace(/^\//, ''));
+          const found = await pollElement(() => page.evaluate(readElementInPage, selector), opts, `inspect ${pagePath} ${selector}`);
+          if (opts.file) await page.screenshot({ path: opts.file as `${string}.png` });
+          return found;
+        } finally {
+          await withTimeout(page.close(), 5000, 'close inspected page').catch(() => {});
         }
       },
       close: cleanup,

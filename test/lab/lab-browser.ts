@@ -36,7 +36,52 @@ export interface LabBrowser {
   resetNetworkState(): Promise<void>;
   /** Opens extensionBaseUrl + path at the given viewport (default 400x600) and writes a PNG. */
   screenshot(path: string, file: string, viewport?: { width: number; height: number }): Promise<void>;
+  /**
+   * Opens extensionBaseUrl + path, waits until `selector` matches an element for which `ready` (run in
+   * the page on the element's data-* attributes) holds, and returns that element's text and data-*
+   * attributes: what the user sees, read off the real page. With `file`, also writes a screenshot.
+   */
+  inspect(path: string, selector: string, opts?: InspectOptions): Promise<InspectedElement>;
   close(): Promise<void>;
+}
+
+export interface InspectOptions {
+  /** Polled until it holds: e.g. `(d) => d.kind !== 'checking'`. Default: the element exists. */
+  ready?: (data: Record<string, string>) => boolean;
+  timeoutMs?: number;
+  file?: string;
+  viewport?: { width: number; height: number };
+}
+
+export interface InspectedElement {
+  text: string;
+  /** The element's dataset (data-kind="x" is `kind: 'x'`). */
+  data: Record<string, string>;
+}
+
+/**
+ * Polls `read` (the element's text and dataset, or null) until `ready` holds. Shared by both
+ * launchers; `read` runs in the page through each driver's evaluate.
+ */
+export async function pollElement(
+  read: () => Promise<InspectedElement | null>,
+  opts: InspectOptions,
+  what: string,
+): Promise<InspectedElement> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  let last: InspectedElement | null = null;
+  for (;;) {
+    last = await read().catch(() => null);
+    if (last && (opts.ready?.(last.data) ?? true)) return last;
+    if (Date.now() > deadline) throw new Error(`${what}: not ready in time; last seen ${JSON.stringify(last)}`);
+    await sleep(100);
+  }
+}
+
+/** In-page reader for pollElement: text and dataset of the first element matching the selector. */
+export function readElementInPage(selector: string): InspectedElement | null {
+  const element = document.querySelector(selector) as HTMLElement | null;
+  return element ? { text: element.innerText, data: { ...element.dataset } as Record<string, string> } : null;
 }
 
 /** A proxy the browser must use for everything (the broken-proxy scenario points it at a dead port). */

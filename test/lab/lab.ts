@@ -24,11 +24,27 @@ import { LAB_DOH_PORT, LAB_IPS, LAB_LOOPBACK, setUplink, startLabNetwork, type F
 import { createLabPki, type KeyPair, type LabPki } from './pki';
 import { httpHandler, httpsHandler, page } from './sites';
 
-/** The lab's names. `.test` is reserved (RFC 6761): none of them can exist outside the lab. */
+/**
+ * The lab's names. The watched site is a real catalog provider's (mailbox.org, whose Russian block
+ * in 2019-2020 Detour exists for), so the tests load the built extension exactly as shipped, with
+ * its own host permissions: the lab's DNS and CA make the name resolve to lab servers inside the
+ * namespace, where nothing can reach the real mailbox.org. Every other name is under `.test`,
+ * reserved by RFC 6761.
+ */
 export const LAB_NAMES = {
-  /** The watched mail site (the extension is told to watch `detour-lab.test`). */
-  site: 'mail.detour-lab.test',
-  siteDomain: 'detour-lab.test',
+  /** The watched mail site: mailbox.org's webmail, in the catalog. */
+  site: 'login.mailbox.org',
+  siteDomain: 'mailbox.org',
+  /** The provider's other official names (catalog), probed as siblings. */
+  siteAliases: ['mailbox.org', 'www.mailbox.org', 'kb.mailbox.org', 'secure.mailbox.org'],
+  /**
+   * A second catalog provider, Systemli, whose names are not on the browsers' HSTS preload list (every
+   * other catalog provider's are): for it, and only for it, a plain-HTTP request to its own name
+   * reaches whatever the network's DNS points at, such as an ISP block page.
+   */
+  plainSite: 'mail.systemli.org',
+  /** A name Detour does not watch, for "nothing is recorded for other hosts". */
+  unwatched: 'news.unwatched-lab.test',
   /** Canaries: unrelated to the mail provider, as detectportal.firefox.com is. */
   canaryA: 'canary.lab-canary-one.test',
   canaryB: 'check.lab-canary-two.test',
@@ -91,7 +107,7 @@ export interface Lab {
 export async function startLab(): Promise<Lab> {
   const network = await startLabNetwork();
   const pki = await createLabPki();
-  const siteNames = [LAB_NAMES.site, LAB_NAMES.siteDomain, `*.${LAB_NAMES.siteDomain}`];
+  const siteNames = [LAB_NAMES.site, LAB_NAMES.siteDomain, `*.${LAB_NAMES.siteDomain}`, LAB_NAMES.plainSite];
   const [site, intercepted, blockPage, portal] = await Promise.all([
     pki.issue({ names: siteNames }),
     pki.issue({ names: siteNames, issuer: 'interception' }),

@@ -23,7 +23,8 @@ export const LAB_IPS = {
   /** The watched mail site's real address: what the honest resolver, DoH and the control say. */
   site: '11.66.0.10',
   /** An ISP's block-page server, the target of DNS-based blocking with a block page. */
-  blockPage: '11.66.0.20',
+  // Another /24 than the site's: the engine reads an answer next to the real address as a CDN's.
+  blockPage: '11.66.20.20',
   /** A captive portal's gateway, which every name resolves to while the portal holds the user. */
   portal: '11.66.0.30',
   /** The two canary sites (unrelated to the mail provider). */

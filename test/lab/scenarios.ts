@@ -62,6 +62,7 @@ export type ScenarioName =
   | 'dns-nxdomain'
   | 'dns-bogon'
   | 'dns-blockpage'
+  | 'dns-blockpage-plain'
   | 'tcp-blackhole'
   | 'tcp-reset'
   | 'tcp-refused'
@@ -103,6 +104,19 @@ export interface Scenario {
   launch?: { proxy?: LabProxy; firefoxPrefs?: Record<string, string | number | boolean> };
   browsers: { chromium: BrowserOutcome; firefox: BrowserOutcome };
   verdict: ExpectedVerdict;
+  /**
+   * Where one browser can honestly see less, what Detour must conclude there instead, and why. The
+   * kind never differs; only how precisely the method can be named.
+   */
+  verdictIn?: Partial<Record<'chromium' | 'firefox', ExpectedVerdict & { why: string }>>;
+}
+
+/** The verdict a scenario expects in one browser. */
+export function expectedVerdict(scenario: Scenario, browser: 'chromium' | 'firefox'): ExpectedVerdict {
+  const special = scenario.verdictIn?.[browser];
+  if (!special) return scenario.verdict;
+  const { why: _why, ...verdict } = special;
+  return verdict;
 }
 
 export const LAB_SITE_URL = `https://${LAB_NAMES.site}/`;
@@ -138,8 +152,9 @@ export interface InternetOptions {
 export async function internet(lab: Lab, options: InternetOptions = {}): Promise<void> {
   const truth: Array<[string, string]> = [
     [LAB_NAMES.site, LAB_IPS.site],
-    [LAB_NAMES.siteDomain, LAB_IPS.site],
-    [`www.${LAB_NAMES.siteDomain}`, LAB_IPS.site],
+    ...LAB_NAMES.siteAliases.map((name): [string, string] => [name, LAB_IPS.site]),
+    [LAB_NAMES.plainSite, LAB_IPS.site],
+    [LAB_NAMES.unwatched, LAB_IPS.site],
     [LAB_NAMES.canaryA, LAB_IPS.canaryA],
     [LAB_NAMES.canaryB, LAB_IPS.canaryB],
     [LAB_NAMES.blockPage, LAB_IPS.blockPage],
@@ -150,7 +165,7 @@ export async function internet(lab: Lab, options: InternetOptions = {}): Promise
     lab.isp.set(name, { addrs: [ip] });
   }
   if (options.ispSite) {
-    for (const name of [LAB_NAMES.site, LAB_NAMES.siteDomain, `www.${LAB_NAMES.siteDomain}`]) lab.isp.set(name, options.ispSite);
+    for (const name of [LAB_NAMES.site, ...LAB_NAMES.siteAliases]) lab.isp.set(name, options.ispSite);
   }
   await Promise.all([
     options.siteHttps !== null && lab.listen(LAB_IPS.site, 443, options.siteHttps ?? lab.site.https),
@@ -224,12 +239,20 @@ const list: Scenario[] = [
       firefox: firefoxError('NS_ERROR_CONNECTION_REFUSED', 'Error code 2152398861'),
     },
     verdict: { kind: 'censorship', method: 'dns' },
+    verdictIn: {
+      chromium: {
+        kind: 'censorship',
+        method: 'tcp_ip',
+        why: 'Chromium names no address for a refused connect and offers no DNS API, and HSTS keeps a plain-HTTP probe off the sinkhole: Detour sees a refused connect to a site the control reaches.',
+      },
+    },
   },
   {
     name: 'dns-blockpage',
-    description: 'The ISP resolver points the site at its block-page server (200, fingerprint ooni.ru_30 on 80; its own certificate on 443).',
+    description:
+      'The ISP resolver points the site at its block-page server (200, fingerprint ooni.ru_30 on 80; its own certificate on 443). mailbox.org is HSTS-preloaded, so no browser ever requests the page over plain HTTP.',
     reasoning:
-      'DNS answer inconsistent with the control and the page behind it matches a RU ISP block-page fingerprint: confirmed blocking by block page.',
+      "The system resolver's answer matches neither encrypted DNS nor the control, and the server there presents another site's certificate: DNS blocking. The block page itself stays unseen behind HSTS.",
     url: LAB_SITE_URL,
     async setup(lab) {
       await internet(lab, { ispSite: { addrs: [LAB_IPS.blockPage] } });
@@ -239,7 +262,38 @@ const list: Scenario[] = [
       chromium: chromiumError('net::ERR_CERT_COMMON_NAME_INVALID'),
       firefox: firefoxError(FIREFOX_BAD_CERT_DOMAIN, 'Error code 2153394164'),
     },
+    verdict: { kind: 'censorship', method: 'dns' },
+    verdictIn: {
+      chromium: {
+        kind: 'censorship',
+        method: 'interception',
+        why: "Chromium names no address for a certificate error and has no DNS API: Detour sees only another site's certificate where the control validates the real one.",
+      },
+    },
+  },
+  {
+    name: 'dns-blockpage-plain',
+    description:
+      'As dns-blockpage, for Systemli (not HSTS-preloaded): the ISP resolver points mail.systemli.org at the block-page server, which serves the fingerprinted page over plain HTTP.',
+    reasoning: "Plain HTTP to the site's own name returns a page matching a RU ISP block-page fingerprint: confirmed blocking by block page.",
+    url: `https://${LAB_NAMES.plainSite}/`,
+    async setup(lab) {
+      await internet(lab);
+      lab.isp.set(LAB_NAMES.plainSite, { addrs: [LAB_IPS.blockPage] });
+      lab.track(await startBlockPageServer({ host: LAB_IPS.blockPage, tls: lab.certs.blockPage }));
+    },
+    browsers: {
+      chromium: chromiumError('net::ERR_CERT_COMMON_NAME_INVALID'),
+      firefox: firefoxError(FIREFOX_BAD_CERT_DOMAIN, 'Error code 2153394164'),
+    },
     verdict: { kind: 'censorship', method: 'blockpage', confirmed: true },
+    verdictIn: {
+      firefox: {
+        kind: 'censorship',
+        method: 'dns',
+        why: "Firefox upgrades the plain-HTTP probe of mail.systemli.org to HTTPS too, so the page stays unseen; its DNS API shows the system resolver's answer disagreeing with encrypted DNS and the control.",
+      },
+    },
   },
   {
     name: 'tcp-blackhole',
@@ -263,7 +317,8 @@ const list: Scenario[] = [
   {
     name: 'tcp-reset',
     description: "Every connection to the site's IP (80 and 443) is reset right after it is accepted, whatever the SNI.",
-    reasoning: 'Connections to the IP are reset on any port and with or without SNI, while the control gets the page: the IP is blocked (tcp_ip).',
+    reasoning:
+      "The TCP handshake completes and the first data is reset, on every port, while the control gets the page. OONI calls a failure after the connect http-failure; a browser cannot tell this reset from an SNI reset (it may not see a request to a bare address fail), so it must not claim more.",
     url: LAB_SITE_URL,
     setup: (lab) =>
       internet(lab, { siteHttps: lab.censor(resetOnAccept, lab.site.https), siteHttp: lab.censor(resetOnAccept, lab.site.http) }),
@@ -271,7 +326,7 @@ const list: Scenario[] = [
       chromium: chromiumError('net::ERR_CONNECTION_RESET'),
       firefox: firefoxError('NS_ERROR_NET_RESET', 'Error code 2152398868'),
     },
-    verdict: { kind: 'censorship', method: 'tcp_ip' },
+    verdict: { kind: 'censorship', method: 'http-failure' },
   },
   {
     name: 'tcp-refused',
@@ -295,14 +350,14 @@ const list: Scenario[] = [
   {
     name: 'tls-sni-reset',
     description:
-      "Reset after the ClientHello when the SNI is the site's (Russia's TSPU); plain HTTP to the same IP works and a bare-IP handshake completes.",
+      "Reset after the ClientHello when the SNI is a listed name (login.mailbox.org, mailbox.org: Russia's TSPU works from a list); the provider's other names on the same IP, plain HTTP and a bare-IP handshake still work.",
     reasoning:
-      'TCP works, plain HTTP works and TLS without the SNI completes, but TLS with the SNI is reset while the control handshakes: SNI-based TLS blocking.',
+      'TLS with the listed name is reset while the control handshakes, and another of the provider\'s names loads over TLS from the same address: the name is what is filtered (SNI), method tls.',
     url: LAB_SITE_URL,
     setup: (lab) =>
       internet(lab, {
         siteHttps: lab.censor(
-          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain, `www.${LAB_NAMES.siteDomain}`], pass: lab.site.https }),
+          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https }),
           lab.site.https,
         ),
       }),

@@ -1,0 +1,110 @@
+/**
+ * What Detour's own end-to-end tests share: the lab with the real control service running as its
+ * outside vantage, the built extension (exactly as shipped: .output/<target>) in a real browser
+ * pointed at the lab through its settings, and a visit that waits for what the user would see.
+ */
+import path from 'node:path';
+import { buildApp, type DetourService } from '../../server/src/app';
+import { DEFAULT_CONFIG } from '../../server/src/config';
+import type { HostState } from '../../lib/messages';
+import { launchChromium } from '../lab/chromium';
+import { launchFirefox } from '../lab/firefox';
+import { LAB_NAMES, labControlDial, startLab, type Lab } from '../lab/lab';
+import type { LabBrowser, LabLocale } from '../lab/lab-browser';
+import { LAB_LOOPBACK } from '../lab/network';
+import { applyScenario, LAB_CONTROL_URL, labExtensionSettings, type Scenario } from '../lab/scenarios';
+
+export type Target = 'chromium' | 'firefox-mv2' | 'firefox-mv3';
+
+export const TARGETS: Target[] = ['chromium', 'firefox-mv2', 'firefox-mv3'];
+
+const BUILDS: Record<Target, string> = {
+  chromium: '.output/chrome-mv3',
+  'firefox-mv2': '.output/firefox-mv2',
+  'firefox-mv3': '.output/firefox-mv3',
+};
+
+/** Firefox's own connect timeout, shortened (default 90 s) so a blackhole fails within a test. */
+export const FIREFOX_CONNECT_TIMEOUT_S = 3;
+
+export const SITE = LAB_NAMES.site;
+
+export interface LabWithControl {
+  lab: Lab;
+  control: DetourService;
+  close(): Promise<void>;
+}
+
+/** The lab plus Detour's real control service, measuring from the lab's uncensored vantage. */
+export async function startLabWithControl(): Promise<LabWithControl> {
+  const lab = await startLab();
+  const url = new URL(LAB_CONTROL_URL);
+  const control = await buildApp({
+    config: {
+      ...DEFAULT_CONFIG,
+      logLevel: 'silent',
+      host: url.hostname,
+      port: Number(url.port),
+      dnsServers: [LAB_LOOPBACK.honestResolver],
+      extraCaFile: lab.pki.ca.certPath,
+      rateLimitMax: 0,
+    },
+    dial: labControlDial,
+  });
+  await control.app.listen({ host: url.hostname, port: Number(url.port) });
+  return {
+    lab,
+    control,
+    async close() {
+      await control.app.close();
+      await lab.close();
+    },
+  };
+}
+
+/** The built extension in a real browser, with its endpoints pointed at the lab. */
+export async function launchDetour(
+  target: Target,
+  lab: Lab,
+  options: { locale?: LabLocale; scenario?: Scenario } = {},
+): Promise<LabBrowser> {
+  const extensionDir = path.resolve(BUILDS[target]);
+  const launch = options.scenario?.launch;
+  const common = { extensionDir, locale: options.locale ?? 'en', pki: lab.pki, ...(launch?.proxy ? { proxy: launch.proxy } : {}) };
+  const browser =
+    target === 'chromium'
+      ? await launchChromium(common)
+      : await launchFirefox({ ...common, connectTimeoutSeconds: FIREFOX_CONNECT_TIMEOUT_S, ...(launch?.firefoxPrefs ? { prefs: launch.firefoxPrefs } : {}) });
+  const answer = await browser.sendMessage<{ problems: unknown[] }>({ type: 'set-settings', settings: labExtensionSettings(lab) });
+  if (answer.problems.length > 0) throw new Error(`lab settings refused: ${JSON.stringify(answer)}`);
+  return browser;
+}
+
+export const state = (browser: LabBrowser, host = SITE) => browser.sendMessage<HostState>({ type: 'get-state', host });
+
+/** Forget everything Detour recorded, and everything the browser cached, before the next case. */
+export async function freshStart(browser: LabBrowser): Promise<void> {
+  await browser.sendMessage({ type: 'clear-failures' });
+  await browser.resetNetworkState();
+}
+
+/**
+ * Sets the scenario up, visits its URL like a user, and waits until Detour has recorded the failure
+ * and (with `verdict`) finished probing it. Returns the state and how long the verdict took after
+ * the navigation started.
+ */
+export async function visit(
+  browser: LabBrowser,
+  lab: Lab,
+  scenario: Scenario,
+  options: { verdict?: boolean; timeoutMs?: number } = {},
+): Promise<{ state: HostState; verdictMs?: number }> {
+  await applyScenario(lab, scenario);
+  await freshStart(browser);
+  const started = Date.now();
+  await browser.navigate(scenario.url, { waitMs: 300 });
+  const done = (s: HostState) =>
+    options.verdict ? s.verdict !== undefined && !s.probing : s.failures.length > 0 || s.lastOkAt !== undefined;
+  const final = await browser.waitForMessage<HostState>({ type: 'get-state', host: new URL(scenario.url).hostname }, done, options.timeoutMs ?? 15_000);
+  return options.verdict && final.verdict ? { state: final, verdictMs: final.verdict.finishedAt - started } : { state: final };
+}
