@@ -8,10 +8,10 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { providerForHost } from '../catalog/catalog';
 import { classify } from '../engine/verdict';
 import { clearBadge, showFailureBadge } from '../lib/badge';
-import { captivePortalState, systemResolver } from '../lib/browser-adapter';
+import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
 import { createMessageHandlers, handleMessage } from '../lib/handle-messages';
-import { hostMatchesDomain } from '../lib/hosts';
+import { hostMatchesDomain, hostOf } from '../lib/hosts';
 import { observeFailures, type FailureSink } from '../lib/observe-failures';
 import { ProbeScheduler } from '../lib/probe-scheduler';
 import { listenWhileProbing } from '../lib/probes/listen-while-probing';
@@ -37,6 +37,15 @@ export default defineBackground({
       now: Date.now,
       classify: (observations) => classify(observations),
       activity: listenWhileProbing(own),
+      onVerdict: (stored) => {
+        // When the browser named no cause, the probe's retry of the same URL usually does.
+        const retry = stored.observations?.http?.[0];
+        if (stored.observations?.failure?.class === 'unknown' && retry?.failure) {
+          const refined: { class: typeof retry.failure; certificate?: NonNullable<typeof retry.certificate> } = { class: retry.failure };
+          if (retry.certificate) refined.certificate = retry.certificate;
+          state.refineUnknown(stored.host, stored.url, refined);
+        }
+      },
       probe: (trigger) =>
         runProbes(trigger, {
           fetch: (input, init) => fetch(input, init),
@@ -64,6 +73,12 @@ export default defineBackground({
     };
 
     const observer = observeFailures(state, own, sink);
+
+    onWatchedTabLoaded((tabId, url) => {
+      const host = hostOf(url);
+      const latest = host ? state.hostState(host) : undefined;
+      if (host && latest?.failedRecently && latest.failures[0]) void showFailureBadge(tabId, host, latest.failures[0].class);
+    });
 
     const handlers = createMessageHandlers(state, scheduler, {
       listenersSince: Date.now(),

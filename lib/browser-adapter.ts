@@ -32,6 +32,28 @@ export async function setTabBadge(tabId: number, badge: { text: string; title: s
   }
 }
 
+/**
+ * Calls back when a tab on a watched host finishes loading, error pages included. Firefox clears a
+ * tab's badge whenever the tab loads a page, its own error page too, which it shows just after
+ * reporting the failure; Detour sets the badge again then. Chromium keeps the badge, and its
+ * tabs.onUpdated takes no URL filter (it would wake Detour for every tab of every site), so there this
+ * does nothing.
+ */
+export function onWatchedTabLoaded(listener: (tabId: number, url: string) => void): void {
+  if (!isFirefox()) return;
+  const onUpdated = browser.tabs.onUpdated.addListener as unknown as (
+    callback: (tabId: number, change: { status?: string }, tab: { url?: string }) => void,
+    filter: { properties: string[]; urls: string[] },
+  ) => void;
+  onUpdated(
+    (tabId, change, tab) => {
+      if (change.status === 'complete' && tab.url) listener(tabId, tab.url);
+    },
+    // Firefox delivers only tabs whose URL Detour may see: the watched hosts.
+    { properties: ['status'], urls: ['<all_urls>'] },
+  );
+}
+
 export function isFirefox(): boolean {
   return typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function';
 }

@@ -4,6 +4,7 @@
  * is corrupt is dropped, counted and reported (get-status), never allowed to stop Detour.
  */
 import { providerForHost } from '../catalog/catalog';
+import type { CertificateProblem, FailureClass } from '../engine/failure';
 import {
   emptyLog,
   failedRecently,
@@ -125,6 +126,19 @@ export class DetourState {
     if (event.certificate) entry.certificate = event.certificate;
     this.logWriter.schedule();
     return entry;
+  }
+
+  /**
+   * The browser sometimes names no cause at all (Firefox's generic NS_ERROR_FAILURE); the probe's retry
+   * of the same URL, moments later, usually does. The latest such entry for the URL takes its class.
+   */
+  refineUnknown(host: string, url: string, failure: { class: FailureClass; certificate?: CertificateProblem }): boolean {
+    const entry = this.log.hosts[host]?.entries.find((e) => e.url === url && e.class === 'unknown');
+    if (!entry || failure.class === 'unknown' || failure.class === 'ignored') return false;
+    entry.class = failure.class;
+    if (failure.certificate) entry.certificate = failure.certificate;
+    this.logWriter.schedule();
+    return true;
   }
 
   /** Records a success; returns true when the host's "failed recently" state changed. */

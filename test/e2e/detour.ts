@@ -80,7 +80,7 @@ export async function launchDetour(
   return browser;
 }
 
-export const state = (browser: LabBrowser, host = SITE) => browser.sendMessage<HostState>({ type: 'get-state', host });
+export const state = (browser: LabBrowser, host: string = SITE) => browser.sendMessage<HostState>({ type: 'get-state', host });
 
 /** Forget everything Detour recorded, and everything the browser cached, before the next case. */
 export async function freshStart(browser: LabBrowser): Promise<void> {

@@ -138,6 +138,8 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
           await withTimeout(page.close(), 5000, 'close screenshot page').catch(() => {});
         }
       },
+      evaluateInExtension: <T>(source: string) =>
+        withTimeout(extensionPage.evaluate(`(async () => { ${source} })()`) as Promise<T>, 5000, 'evaluateInExtension'),
       async inspect(pagePath, selector, opts = {}) {
         const page = await context.newPage();
         try {

@@ -228,6 +228,8 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
           await withTimeout(page.close(), 5000, 'close screenshot page').catch(() => {});
         }
       },
+      evaluateInExtension: <T>(source: string) =>
+        withTimeout(extensionPage.evaluate(`(async () => { ${source} })()`) as Promise<T>, 5000, 'evaluateInExtension'),
       async inspect(pagePath, selector, opts = {}) {
         const page = await browser.newPage();
         try {

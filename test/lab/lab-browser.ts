@@ -42,6 +42,11 @@ export interface LabBrowser {
    * attributes: what the user sees, read off the real page. With `file`, also writes a screenshot.
    */
   inspect(path: string, selector: string, opts?: InspectOptions): Promise<InspectedElement>;
+  /**
+   * Runs `source` (the body of an async function, as text, so no bundler helper leaks in) in the
+   * extension's own page, with the extension's APIs as `chrome`/`browser`, and returns its JSON result.
+   */
+  evaluateInExtension<T>(source: string): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,94 @@
+/**
+ * The censorship lab, end to end: every scenario (test/lab/scenarios.ts) with the built extension in
+ * real Chromium and Firefox ESR, the real control service as the outside vantage, and the verdict read
+ * off the popup as the user sees it (its data-kind / data-method attributes). Inside
+ * scripts/in-lab-netns.sh. Writes each browser's English popup for tls-sni-reset to
+ * test-results/screenshots/.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostState } from '../../lib/messages';
+import type { LabBrowser } from '../lab/lab-browser';
+import { applyScenario, expectedVerdict, SCENARIO_NAMES, SCENARIOS, type Scenario, type ScenarioName } from '../lab/scenarios';
+import { freshStart, launchDetour, startLabWithControl, visit, type LabWithControl, type Target } from './detour';
+
+let world: LabWithControl;
+const timings: string[] = [];
+
+beforeAll(async () => {
+  world = await startLabWithControl();
+});
+afterAll(async () => {
+  await world?.close();
+  console.log(`verdict after navigation start:\n  ${timings.join('\n  ')}`);
+});
+
+/** Scenarios that need their own browser launch (a proxy, prefs) run in a browser of their own. */
+const shared = SCENARIO_NAMES.filter((n) => !SCENARIOS[n].launch);
+const ownLaunch = SCENARIO_NAMES.filter((n) => SCENARIOS[n].launch);
+
+/** The verdict for a scenario: after the failure's probes, or, where nothing fails, on request. */
+async function verdictFor(browser: LabBrowser, scenario: Scenario): Promise<HostState> {
+  if (scenario.verdict.kind !== 'ok') {
+    const { state, verdictMs } = await visit(browser, world.lab, scenario, { verdict: true, timeoutMs: 20_000 });
+    timings.push(`${browser.name} ${scenario.name}: ${verdictMs} ms`);
+    return state;
+  }
+  await applyScenario(world.lab, scenario);
+  await freshStart(browser);
+  await browser.navigate(scenario.url, { waitMs: 3000 });
+  return browser.sendMessage<HostState>({ type: 'probe-host', host: new URL(scenario.url).hostname }, { timeoutMs: 15_000 });
+}
+
+async function check(browser: LabBrowser, target: Target, name: ScenarioName): Promise<void> {
+  const scenario = SCENARIOS[name];
+  const expected = expectedVerdict(scenario, browser.name);
+  const state = await verdictFor(browser, scenario);
+  const verdict = state.verdict?.verdict;
+  const why = JSON.stringify({ verdict, failures: state.failures });
+  expect(verdict?.kind, why).toBe(expected.kind);
+  if (expected.method) expect(verdict?.method, why).toBe(expected.method);
+  if (expected.localCause) expect(verdict?.localCause, why).toBe(expected.localCause);
+  if (expected.confirmed) expect(verdict?.confirmed, why).toBe(true);
+  if (expected.kind !== 'censorship') expect(verdict?.method, why).toBeUndefined();
+
+  // What the popup shows is what the background concluded.
+  const host = new URL(scenario.url).hostname;
+  const shown = await browser.inspect(`popup.html?host=${host}`, '[data-testid=verdict]', {
+    ready: (d) => d.kind !== 'checking',
+    ...(name === 'tls-sni-reset' ? { file: path.resolve(`test-results/screenshots/popup-${target}-en.png`), viewport: { width: 400, height: 420 } } : {}),
+  });
+  expect(shown.data.kind).toBe(expected.kind);
+  expect(shown.data.method).toBe(expected.method ?? expected.localCause ?? '');
+  expect(shown.text.length).toBeGreaterThan(20);
+}
+
+describe.each<Target>(['chromium', 'firefox-mv2'])('%s', (target) => {
+  describe('in one browser', () => {
+    let browser: LabBrowser;
+    beforeAll(async () => {
+      browser = await launchDetour(target, world.lab);
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it.each(shared)('%s', async (name) => {
+      await check(browser, target, name);
+    });
+  });
+
+  describe.each(ownLaunch)('%s, in a browser launched for it', (name) => {
+    let browser: LabBrowser;
+    beforeAll(async () => {
+      browser = await launchDetour(target, world.lab, { scenario: SCENARIOS[name] });
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('gives the expected verdict', async () => {
+      await check(browser, target, name);
+    });
+  });
+});
