@@ -126,14 +126,17 @@ describe('runProbes', () => {
     expect(observations.canaries![0]).toMatchObject({ ok: false, failure: 'timeout' });
   });
 
-  it('flags a canary that redirects (captive portal) and a control that answers garbage', async () => {
+  it('flags a canary whose known answer is rewritten (captive portal), and a control that answers garbage', async () => {
     const env = environment(
-      async (url) => {
-        if (url.hostname === 'canary.example.net') return Response.redirect('http://portal.example/login', 302);
+      async (url, init) => {
+        // The portal answers everything: reachable (no-cors follows its redirect), but not the canary.
+        if (url.hostname === 'canary.example.net') {
+          return init?.mode === 'no-cors' ? new Response('<h1>Log in</h1>') : Response.redirect('http://portal.example/login', 302);
+        }
         if (url.hostname === 'control.example') return new Response('{"hello": "world"}', { headers: { 'content-type': 'application/json' } });
         throw new TypeError('Failed to fetch');
       },
-      { controlUrl: 'http://control.example/' },
+      { controlUrl: 'http://control.example/', canaries: [{ url: 'http://canary.example.net/', expect: 'success' }] },
     );
     const observations = await runProbes({ url: 'https://mail.example.org/', host: 'mail.example.org', startedAt: Date.now() }, env);
     expect(observations.canaries![0]).toMatchObject({ ok: true, captive: true });
