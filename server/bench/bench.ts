@@ -127,6 +127,8 @@ interface Row {
   rssPeak: number;
   rssEnd: number;
   slope: number;
+  /** The slope over the second half of the run: growth that is not ramp-up. */
+  lateSlope: number;
 }
 
 interface Metrics {
@@ -186,6 +188,7 @@ async function run(url: string, pid: number, body: string, connections: number, 
     rssPeak: Math.max(...kib) / 1024,
     rssEnd: kib[kib.length - 1]! / 1024,
     slope: slopeMiBPerMin(samples),
+    lateSlope: slopeMiBPerMin(samples.slice(Math.floor(samples.length / 2))),
   };
 }
 
@@ -246,12 +249,12 @@ async function main(): Promise<void> {
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`\n${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), Node ${process.version}, ` +
     `${https ? 'HTTPS' : 'HTTP'} target, ${duration} s per level, service max concurrent ${args['max-concurrent'] ?? 'default'}, load average ${load}\n`);
-  console.log('| clients | measurements | req/s | p50 ms | p95 ms | p99 ms | non-2xx | errors | failed fetches¹ | service CPU ms/measurement | RSS start MiB | RSS peak MiB | RSS end MiB | RSS slope MiB/min |');
+  console.log('| clients | measurements | req/s | p50 ms | p95 ms | p99 ms | non-2xx | errors | failed fetches¹ | service CPU ms/measurement | RSS start MiB | RSS peak MiB | RSS end MiB | RSS slope MiB/min (whole run / 2nd half) |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
       `| ${r.connections} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.p99.toFixed(0)} | ` +
-        `${r.non2xx} | ${r.errors} | ${r.controlFailures}${r.failureKinds ? ` (${r.failureKinds})` : ''} | ${r.cpuPerMeasurement.toFixed(1)} | ${r.rssStart.toFixed(0)} | ${r.rssPeak.toFixed(0)} | ${r.rssEnd.toFixed(0)} | ${r.slope.toFixed(2)} |`,
+        `${r.non2xx} | ${r.errors} | ${r.controlFailures}${r.failureKinds ? ` (${r.failureKinds})` : ''} | ${r.cpuPerMeasurement.toFixed(1)} | ${r.rssStart.toFixed(0)} | ${r.rssPeak.toFixed(0)} | ${r.rssEnd.toFixed(0)} | ${r.slope.toFixed(1)} / ${r.lateSlope.toFixed(1)} |`,
     );
   }
   console.log('\n¹ control answers whose fetch failed, not counting the ones cut off (`interrupted`) when autocannon stops.');
