@@ -117,11 +117,28 @@ async function addressProbe(env: ProbeEnvironment, url: string, signal: AbortSig
   return timedFetch(env.fetch, url, { mode: 'no-cors', signal, timeoutMs });
 }
 
+function failureOf(request: ProbeRequest): Observations['failure'] | undefined {
+  if (!request.failure) return undefined;
+  const failure: NonNullable<Observations['failure']> = { class: request.failure.class };
+  if (request.failure.certificate) failure.certificate = request.failure.certificate;
+  if (request.failure.error) failure.error = request.failure.error;
+  return failure;
+}
+
+function offlineObservations(request: ProbeRequest, now: number): Observations {
+  const observations: Observations = { url: request.url, host: request.host, offline: true, observedAt: now };
+  const failure = failureOf(request);
+  if (failure) observations.failure = failure;
+  return observations;
+}
+
 function urlForIp(scheme: 'http' | 'https', ip: string): string {
   return `${scheme}://${ipFamily(ip) === 6 ? `[${ip}]` : ip}/`;
 }
 
 export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, outer?: AbortSignal): Promise<Observations> {
+  // The browser knows it has no network: nothing to probe, and nothing to wait for.
+  if (!env.online()) return offlineObservations(request, env.now());
   const { settings } = env;
   // The browser's timestamps and the clock can disagree; a start "in the future" must not stretch the budget.
   const startedAt = Math.min(request.startedAt, env.now());
@@ -178,12 +195,8 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
 
     // ---- assemble Observations: only what was observed ----
     const observations: Observations = { url: request.url, host: request.host, observedAt: env.now() };
-    if (request.failure) {
-      const failure: NonNullable<Observations['failure']> = { class: request.failure.class };
-      if (request.failure.certificate) failure.certificate = request.failure.certificate;
-      if (request.failure.error) failure.error = request.failure.error;
-      observations.failure = failure;
-    }
+    const failure = failureOf(request);
+    if (failure) observations.failure = failure;
 
     for (const r of [retryResult, plainResult]) if (r?.ip) knownIps.add(r.ip);
     const dns: DnsObservation[] = [];
@@ -237,7 +250,6 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
     observations.canaries = canaryResults;
     if (captiveState) observations.captivePortal = captiveState;
     if (request.failure?.class === 'proxy' || retryResult.failure === 'proxy') observations.proxy = true;
-    if (!env.online()) observations.offline = true;
     if (env.siblings.length > 0) observations.siblings = siblingResults;
     if ('control' in controlResult) observations.control = controlResult.control;
     else observations.controlFailure = controlResult.controlFailure;

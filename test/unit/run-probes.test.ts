@@ -142,4 +142,16 @@ describe('runProbes', () => {
     expect(observations.canaries![0]).toMatchObject({ ok: true, captive: true });
     expect(observations.controlFailure).toBe('bad-response');
   });
+
+  it('sends nothing when the browser knows it is offline', async () => {
+    const env = environment(async (url) => {
+      throw new Error(`nothing may be fetched offline: ${url}`);
+    });
+    const observations = await runProbes(
+      { url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'network-down', error: 'net::ERR_INTERNET_DISCONNECTED' }, startedAt: Date.now() },
+      { ...env, online: () => false },
+    );
+    expect(observations).toMatchObject({ offline: true, failure: { class: 'network-down' } });
+    expect(observations.dns).toBeUndefined();
+  });
 });
