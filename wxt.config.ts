@@ -1,7 +1,9 @@
 import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
 import { catalogHostPatterns } from './catalog/catalog';
+import { readFileSync } from 'node:fs';
 import { localeMessages } from './scripts/locales';
+import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';
 
 // Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.
 export const GECKO_ID = 'detour@detour.invalid';
@@ -18,6 +20,8 @@ export default defineConfig({
         const lang = /^_locales\/([^/]+)\/messages\.json$/.exec(file.relativeDest)?.[1];
         if (lang) files[index] = { relativeDest: file.relativeDest, contents: JSON.stringify(localeMessages(lang)) };
       }
+      // The engine's block-page fingerprints, read by the background only when a probe needs them.
+      files.push({ relativeDest: FINGERPRINTS_ASSET, contents: readFileSync('engine/fingerprints.data.json', 'utf8') });
     },
   },
   zip: {

@@ -6,17 +6,19 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { providerForHost } from '../catalog/catalog';
-import { classify } from '../engine/verdict';
+import { classifyWith } from '../engine/verdict-core';
+import type { FingerprintSet } from '../engine/fingerprints';
 import { clearBadge, showFailureBadge } from '../lib/badge';
 import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
+import { loadFingerprints } from '../lib/fingerprints-asset';
 import { createMessageHandlers, handleMessage } from '../lib/handle-messages';
 import { hostMatchesDomain, hostOf } from '../lib/hosts';
 import { observeFailures, type FailureSink } from '../lib/observe-failures';
 import { ProbeScheduler } from '../lib/probe-scheduler';
 import { listenWhileProbing } from '../lib/probes/listen-while-probing';
 import { OwnRequests } from '../lib/probes/own-requests';
-import { runProbes } from '../lib/probes/run-probes';
+import { runProbes, type ProbeEnvironment } from '../lib/probes/run-probes';
 import { recoverMissedFailures } from '../lib/recover-missed-failures';
 
 /** The provider's other official domains: a sibling that loads while this one fails points at a block. */
@@ -31,11 +33,23 @@ export default defineBackground({
   main() {
     const state = new DetourState(browser.storage.local);
     const own = new OwnRequests();
+    let fingerprints: FingerprintSet | undefined;
+
+    const probeEnvironment = (host: string): ProbeEnvironment => ({
+      fetch: (input, init) => fetch(input, init),
+      settings: state.settings,
+      own,
+      siblings: siblingsOf(host),
+      systemResolve: systemResolver(),
+      captivePortal: captivePortalState(),
+      online: () => navigator.onLine,
+      now: Date.now,
+    });
 
     const scheduler = new ProbeScheduler({
       storage: browser.storage.local,
       now: Date.now,
-      classify: (observations) => classify(observations),
+      classify: (observations) => classifyWith(observations, fingerprints),
       activity: listenWhileProbing(own),
       onVerdict: (stored) => {
         // When the browser named no cause, the probe's retry of the same URL usually does.
@@ -46,17 +60,12 @@ export default defineBackground({
           state.refineUnknown(stored.host, stored.url, refined);
         }
       },
-      probe: (trigger) =>
-        runProbes(trigger, {
-          fetch: (input, init) => fetch(input, init),
-          settings: state.settings,
-          own,
-          siblings: siblingsOf(trigger.host),
-          systemResolve: systemResolver(),
-          captivePortal: captivePortalState(),
-          online: () => navigator.onLine,
-          now: Date.now,
-        }),
+      // The fingerprints load alongside the probes; classify() (synchronous) runs after both.
+      probe: async (trigger) => {
+        const [observations, loaded] = await Promise.all([runProbes(trigger, probeEnvironment(trigger.host)), loadFingerprints()]);
+        fingerprints = loaded;
+        return observations;
+      },
     });
 
     const sink: FailureSink = {

@@ -3,6 +3,7 @@
  * events that honour URL filters, host permissions that gate webRequest like the real browsers do,
  * i18n from the real messages.json, and badge state. Unit tests only; end-to-end tests use real browsers.
  */
+import { readFileSync } from 'node:fs';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { catalogHostPatterns } from '../../catalog/catalog';
 import { localeMessages } from '../../scripts/locales';
@@ -99,6 +100,10 @@ const realFetch = globalThis.fetch;
  */
 export function loopbackOnlyFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const url = new URL(input instanceof Request ? input.url : String(input));
+  // The extension's own files, as the build ships them.
+  if (url.protocol === 'chrome-extension:' && url.pathname === '/fingerprints.json') {
+    return Promise.resolve(new Response(readFileSync(new URL('../../engine/fingerprints.data.json', import.meta.url))));
+  }
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
     return Promise.reject(new TypeError(`unit tests reach no network (${url.host})`));
   }
