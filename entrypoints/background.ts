@@ -8,7 +8,7 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { providerForHost } from '../catalog/catalog';
 import { classifyWith } from '../engine/verdict-core';
 import type { FingerprintSet } from '../engine/fingerprints';
-import { clearBadge, showFailureBadge } from '../lib/badge';
+import { clearBadge, showFailureBadge, showFailureBadgeSettled } from '../lib/badge';
 import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
 import { loadFingerprints } from '../lib/fingerprints-asset';
@@ -70,7 +70,7 @@ export default defineBackground({
 
     const sink: FailureSink = {
       failure(event) {
-        if (event.tabId !== undefined) void showFailureBadge(event.tabId, event.host, event.class);
+        if (event.tabId !== undefined) showFailureBadgeSettled(event.tabId, event.host, event.class, () => state.failedRecently(event.host));
         const failure: NonNullable<Parameters<ProbeScheduler['trigger']>[0]['failure']> = { class: event.class, error: event.error };
         if (event.certificate) failure.certificate = event.certificate;
         if (event.ip) failure.ip = event.ip;

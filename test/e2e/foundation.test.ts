@@ -86,12 +86,16 @@ describe.each<Target>(['chromium', 'firefox-mv2', 'firefox-mv3'])('%s', (target)
 
   it('badges the tab whose watched host failed', async () => {
     await visit(browser, world.lab, SCENARIOS['tcp-reset']);
-    const badge = await browser.evaluateInExtension<string>(`
-      const api = globalThis.browser ?? globalThis.chrome;
-      const [tab] = await api.tabs.query({ url: '*://${SITE}/*' });
-      return (api.action ?? api.browserAction).getBadgeText({ tabId: tab.id });
-    `);
-    expect(badge).toBe('!');
+    // What the user sees once the browser's error page is up (both browsers clear tab badges when a
+    // tab shows a new page, its error page included): read after that, then poll briefly.
+    await new Promise((r) => setTimeout(r, 1500));
+    const readBadge = () =>
+      browser.evaluateInExtension<string>(`
+        const api = globalThis.browser ?? globalThis.chrome;
+        const [tab] = await api.tabs.query({ url: '*://${SITE}/*' });
+        return tab ? (api.action ?? api.browserAction).getBadgeText({ tabId: tab.id }) : 'no tab';
+      `);
+    await expect.poll(readBadge, { timeout: 3000 }).toBe('!');
   });
 
   it('records nothing for a host it does not watch', async () => {
