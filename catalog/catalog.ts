@@ -123,3 +123,12 @@ export function catalogHostPatterns(): string[] {
 export function providerForHost(host: string): CatalogProvider | undefined {
   return providers.find((p) => p.domains.some((d) => hostMatchesDomain(host, d)));
 }
+
+/**
+ * The provider's other official names (neither this host, nor a parent or child of it): one that loads
+ * while this one fails points at a block of this name.
+ */
+export function siblingDomains(host: string): string[] {
+  const provider = providerForHost(host);
+  return provider ? provider.domains.filter((d) => !hostMatchesDomain(host, d) && !hostMatchesDomain(d, host)) : [];
+}

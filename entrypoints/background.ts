@@ -5,7 +5,7 @@
  */
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
-import { providerForHost } from '../catalog/catalog';
+import { siblingDomains } from '../catalog/catalog';
 import { classifyWith } from '../engine/verdict-core';
 import type { FingerprintSet } from '../engine/fingerprints';
 import { clearBadge, showFailureBadge, showFailureBadgeSettled } from '../lib/badge';
@@ -13,19 +13,13 @@ import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/b
 import { DetourState } from '../lib/detour-state';
 import { loadFingerprints } from '../lib/fingerprints-asset';
 import { createMessageHandlers, handleMessage } from '../lib/handle-messages';
-import { hostMatchesDomain, hostOf } from '../lib/hosts';
+import { hostOf } from '../lib/hosts';
 import { observeFailures, type FailureSink } from '../lib/observe-failures';
-import { ProbeScheduler } from '../lib/probe-scheduler';
+import { probeTriggerFor, ProbeScheduler } from '../lib/probe-scheduler';
 import { listenWhileProbing } from '../lib/probes/listen-while-probing';
 import { OwnRequests } from '../lib/probes/own-requests';
 import { runProbes, type ProbeEnvironment } from '../lib/probes/run-probes';
 import { recoverMissedFailures } from '../lib/recover-missed-failures';
-
-/** The provider's other official domains: a sibling that loads while this one fails points at a block. */
-function siblingsOf(host: string): string[] {
-  const provider = providerForHost(host);
-  return provider ? provider.domains.filter((d) => !hostMatchesDomain(host, d) && !hostMatchesDomain(d, host)) : [];
-}
 
 export default defineBackground({
   // Firefox MV2: an event page, woken by the listeners below like Chromium's service worker.
@@ -39,7 +33,7 @@ export default defineBackground({
       fetch: (input, init) => fetch(input, init),
       settings: state.settings,
       own,
-      siblings: siblingsOf(host),
+      siblings: siblingDomains(host),
       systemResolve: systemResolver(),
       captivePortal: captivePortalState(),
       online: () => navigator.onLine,
@@ -51,15 +45,7 @@ export default defineBackground({
       now: Date.now,
       classify: (observations) => classifyWith(observations, fingerprints),
       activity: listenWhileProbing(own),
-      onVerdict: (stored) => {
-        // When the browser named no cause, the probe's retry of the same URL usually does.
-        const retry = stored.observations?.http?.[0];
-        if (stored.observations?.failure?.class === 'unknown' && retry?.failure) {
-          const refined: { class: typeof retry.failure; certificate?: NonNullable<typeof retry.certificate> } = { class: retry.failure };
-          if (retry.certificate) refined.certificate = retry.certificate;
-          state.refineUnknown(stored.host, stored.url, refined);
-        }
-      },
+      onVerdict: (stored) => state.refineFromProbe(stored),
       // The fingerprints load alongside the probes; classify() (synchronous) runs after both.
       probe: async (trigger) => {
         const [observations, loaded] = await Promise.all([runProbes(trigger, probeEnvironment(trigger.host)), loadFingerprints()]);
@@ -71,10 +57,7 @@ export default defineBackground({
     const sink: FailureSink = {
       failure(event) {
         if (event.tabId !== undefined) showFailureBadgeSettled(event.tabId, event.host, event.class, () => state.failedRecently(event.host));
-        const failure: NonNullable<Parameters<ProbeScheduler['trigger']>[0]['failure']> = { class: event.class, error: event.error };
-        if (event.certificate) failure.certificate = event.certificate;
-        if (event.ip) failure.ip = event.ip;
-        void scheduler.trigger({ host: event.host, url: event.url, failure, startedAt: event.startedAt ?? event.at, reason: 'failure' });
+        void scheduler.trigger(probeTriggerFor(event));
       },
       success(host, tabId) {
         if (tabId >= 0 && !state.failedRecently(host)) void clearBadge(tabId);

@@ -4,7 +4,7 @@
  * is corrupt is dropped, counted and reported (get-status), never allowed to stop Detour.
  */
 import { providerForHost } from '../catalog/catalog';
-import type { CertificateProblem, FailureClass } from '../engine/failure';
+import type { StoredVerdict } from './probe-scheduler';
 import {
   emptyLog,
   failedRecently,
@@ -132,11 +132,14 @@ export class DetourState {
    * The browser sometimes names no cause at all (Firefox's generic NS_ERROR_FAILURE); the probe's retry
    * of the same URL, moments later, usually does. The latest such entry for the URL takes its class.
    */
-  refineUnknown(host: string, url: string, failure: { class: FailureClass; certificate?: CertificateProblem }): boolean {
-    const entry = this.log.hosts[host]?.entries.find((e) => e.url === url && e.class === 'unknown');
-    if (!entry || failure.class === 'unknown' || failure.class === 'ignored') return false;
-    entry.class = failure.class;
-    if (failure.certificate) entry.certificate = failure.certificate;
+  refineFromProbe(stored: Pick<StoredVerdict, 'host' | 'url' | 'observations'>): boolean {
+    const retry = stored.observations?.http?.[0];
+    if (stored.observations?.failure?.class !== 'unknown' || !retry?.failure) return false;
+    if (retry.failure === 'unknown' || retry.failure === 'ignored') return false;
+    const entry = this.log.hosts[stored.host]?.entries.find((e) => e.url === stored.url && e.class === 'unknown');
+    if (!entry) return false;
+    entry.class = retry.failure;
+    if (retry.certificate) entry.certificate = retry.certificate;
     this.logWriter.schedule();
     return true;
   }

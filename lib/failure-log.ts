@@ -19,8 +19,8 @@ export type FailureSource =
   /** Found on start-up: a tab already showing an error page for a watched host. */
   | 'recovered';
 
-export interface FailureEvent {
-  host: string;
+/** What one failure was: what an event reports and an entry keeps. */
+export interface FailureDetails {
   /** Scheme, host and path only (see redactUrl). */
   url: string;
   class: FailureClass;
@@ -35,22 +35,19 @@ export interface FailureEvent {
   redirectHost?: string;
   /** The IP the browser connected to, when it reported one. */
   ip?: string;
+}
+
+/** One failure as a listener reports it. */
+export interface FailureEvent extends FailureDetails {
+  host: string;
   tabId?: number;
   /** When the navigation that failed started, if known: probes budget from there. Not stored. */
   startedAt?: number;
   at: number;
 }
 
-export interface FailureEntry {
-  url: string;
-  class: FailureClass;
-  certificate?: CertificateProblem;
-  error: string;
-  source: FailureSource;
-  resourceType?: string;
-  status?: number;
-  redirectHost?: string;
-  ip?: string;
+/** One or more failures of the same kind, as the log keeps them. */
+export interface FailureEntry extends FailureDetails {
   firstAt: number;
   lastAt: number;
   /** How many failures this entry stands for. */
@@ -122,8 +119,8 @@ export function recordFailure(log: FailureLog, event: FailureEvent): FailureEntr
   return entry;
 }
 
-function entryFields(event: FailureEvent): Omit<FailureEntry, 'firstAt' | 'lastAt' | 'count'> {
-  const fields: Omit<FailureEntry, 'firstAt' | 'lastAt' | 'count'> = {
+function entryFields(event: FailureEvent): FailureDetails {
+  const fields: FailureDetails = {
     url: event.url,
     class: event.class,
     error: event.error,

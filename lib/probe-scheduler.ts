@@ -11,6 +11,7 @@ import type { CertificateProblem, FailureClass } from '../engine/failure';
 import { ev } from '../engine/evidence';
 import { isFailureClass } from '../engine/failure';
 import type { KeyValueStorage } from './detour-state';
+import type { FailureEvent } from './failure-log';
 
 export interface ProbeTrigger {
   host: string;
@@ -20,6 +21,14 @@ export interface ProbeTrigger {
   startedAt: number;
   /** `user`: the popup's "check again". */
   reason: 'failure' | 'user' | 'resume';
+}
+
+/** The probe run a recorded failure sets off. */
+export function probeTriggerFor(event: FailureEvent): ProbeTrigger {
+  const failure: NonNullable<ProbeTrigger['failure']> = { class: event.class, error: event.error };
+  if (event.certificate) failure.certificate = event.certificate;
+  if (event.ip) failure.ip = event.ip;
+  return { host: event.host, url: event.url, failure, startedAt: event.startedAt ?? event.at, reason: 'failure' };
 }
 
 export interface StoredVerdict {

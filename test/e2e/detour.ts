@@ -66,15 +66,15 @@ export async function startLabWithControl(): Promise<LabWithControl> {
 export async function launchDetour(
   target: Target,
   lab: Lab,
-  options: { locale?: LabLocale; scenario?: Scenario } = {},
+  options: { locale?: LabLocale; scenario?: Scenario; firefoxPrefs?: Record<string, string | number | boolean> } = {},
 ): Promise<LabBrowser> {
   const extensionDir = path.resolve(BUILDS[target]);
-  const launch = options.scenario?.launch;
-  const common = { extensionDir, locale: options.locale ?? 'en', pki: lab.pki, ...(launch?.proxy ? { proxy: launch.proxy } : {}) };
+  const launch = { ...options.scenario?.launch, firefoxPrefs: { ...options.scenario?.launch?.firefoxPrefs, ...options.firefoxPrefs } };
+  const common = { extensionDir, locale: options.locale ?? 'en', pki: lab.pki, ...(launch.proxy ? { proxy: launch.proxy } : {}) };
   const browser =
     target === 'chromium'
       ? await launchChromium(common)
-      : await launchFirefox({ ...common, connectTimeoutSeconds: FIREFOX_CONNECT_TIMEOUT_S, ...(launch?.firefoxPrefs ? { prefs: launch.firefoxPrefs } : {}) });
+      : await launchFirefox({ ...common, connectTimeoutSeconds: FIREFOX_CONNECT_TIMEOUT_S, prefs: launch.firefoxPrefs });
   const answer = await browser.sendMessage<{ problems: unknown[] }>({ type: 'set-settings', settings: labExtensionSettings(lab) });
   if (answer.problems.length > 0) throw new Error(`lab settings refused: ${JSON.stringify(answer)}`);
   return browser;

@@ -6,36 +6,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlResponse } from '../../engine/control-protocol';
-import { buildApp, type DetourService } from '../../server/src/app';
-import { DEFAULT_CONFIG } from '../../server/src/config';
-import { labControlDial, LAB_SITE_TITLE, startLab, type Lab } from '../lab/lab';
-import { LAB_IPS, LAB_LOOPBACK } from '../lab/network';
+import type { DetourService } from '../../server/src/app';
+import { LAB_SITE_TITLE, type Lab } from '../lab/lab';
+import { startLabWithControl, type LabWithControl } from './detour';
+import { LAB_IPS } from '../lab/network';
 import { applyScenario, LAB_CONTROL_URL, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from '../lab/scenarios';
 
 let lab: Lab;
 let service: DetourService;
+let world: LabWithControl;
 
 beforeAll(async () => {
-  lab = await startLab();
-  const url = new URL(LAB_CONTROL_URL);
-  service = await buildApp({
-    config: {
-      ...DEFAULT_CONFIG,
-      logLevel: 'silent',
-      host: url.hostname,
-      port: Number(url.port),
-      dnsServers: [LAB_LOOPBACK.honestResolver],
-      extraCaFile: lab.pki.ca.certPath,
-      rateLimitMax: 0,
-    },
-    dial: labControlDial,
-  });
-  await service.app.listen({ host: url.hostname, port: Number(url.port) });
+  world = await startLabWithControl();
+  ({ lab, control: service } = world);
 });
 
 afterAll(async () => {
-  await service?.app.close();
-  await lab?.close();
+  await world?.close();
 });
 
 async function measure(): Promise<ControlResponse> {

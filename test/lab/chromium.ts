@@ -140,6 +140,16 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
       },
       evaluateInExtension: <T>(source: string) =>
         withTimeout(extensionPage.evaluate(`(async () => { ${source} })()`) as Promise<T>, 5000, 'evaluateInExtension'),
+      async clickInExtension(pagePath, click, read, opts = {}) {
+        const page = await context.newPage();
+        try {
+          await page.goto(extensionBaseUrl + pagePath.replace(/^\//, ''), { waitUntil: 'load' });
+          await page.click(click);
+          return await pollElement(() => page.evaluate(readElementInPage, read), opts, `click ${pagePath} ${click}`);
+        } finally {
+          await withTimeout(page.close(), 5000, 'close clicked page').catch(() => {});
+        }
+      },
       async inspect(pagePath, selector, opts = {}) {
         const page = await context.newPage();
         try {

@@ -230,6 +230,17 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
       },
       evaluateInExtension: <T>(source: string) =>
         withTimeout(extensionPage.evaluate(`(async () => { ${source} })()`) as Promise<T>, 5000, 'evaluateInExtension'),
+      async clickInExtension(pagePath, click, read, opts = {}) {
+        const page = await browser.newPage();
+        try {
+          await openExtensionPage(page, extensionBaseUrl + pagePath.replace(/^\//, ''));
+          await page.waitForSelector(click, { timeout: 5000 });
+          await page.click(click);
+          return await pollElement(() => page.evaluate(readElementInPage, read), opts, `click ${pagePath} ${click}`);
+        } finally {
+          await withTimeout(page.close(), 5000, 'close clicked page').catch(() => {});
+        }
+      },
       async inspect(pagePath, selector, opts = {}) {
         const page = await browser.newPage();
         try {

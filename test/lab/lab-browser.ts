@@ -47,6 +47,11 @@ export interface LabBrowser {
    * extension's own page, with the extension's APIs as `chrome`/`browser`, and returns its JSON result.
    */
   evaluateInExtension<T>(source: string): Promise<T>;
+  /**
+   * Opens extensionBaseUrl + path, clicks `click` like a user (a real input event, so the page may ask
+   * for permissions), and returns what `read` then shows (as inspect() does).
+   */
+  clickInExtension(path: string, click: string, read: string, opts?: InspectOptions): Promise<InspectedElement>;
   close(): Promise<void>;
 }
 
