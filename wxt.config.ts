@@ -50,6 +50,9 @@ export default defineConfig({
         ? { optional_host_permissions: optionalHosts }
         : { optional_permissions: optionalHosts }),
       action: { default_title: '__MSG_extName__', default_popup: 'popup.html' },
+      // Firefox's default MV3 policy adds upgrade-insecure-requests, which turns the probes' plain-HTTP
+      // requests (canaries, http://<address>/) into HTTPS ones and every canary into a failure.
+      ...(manifestVersion === 3 ? { content_security_policy: { extension_pages: "script-src 'self'; object-src 'self';" } } : {}),
       ...(browser === 'firefox'
         ? {
             browser_specific_settings: {

@@ -63,7 +63,7 @@ async function check(browser: LabBrowser, target: Target, name: ScenarioName): P
   expect(shown.text.length).toBeGreaterThan(20);
 }
 
-describe.each<Target>(['chromium', 'firefox-mv2'])('%s', (target) => {
+describe.each<Target>(['chromium', 'firefox-mv2', 'firefox-mv3'])('%s', (target) => {
   describe('in one browser', () => {
     let browser: LabBrowser;
     beforeAll(async () => {
