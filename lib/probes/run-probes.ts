@@ -215,7 +215,7 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
     const userIp = request.failure?.ip ?? retryResult.ip;
     const tcpFailure = (c: FailureClass | undefined) => c === 'refused' || c === 'timeout' || c === 'unreachable';
     // Only when the browser named the address. Chromium never does for a failed connect; the engine
-    // then assumes the system resolver's or the encrypted resolvers' addresses itself, and says so.
+    // then assumes the system resolver's or the encrypted resolvers' addresses (engine/analysis/context.ts).
     if (userIp && tcpFailure(request.failure?.class)) {
       tcp.push({ ip: userIp, port: https ? 443 : 80, ok: false, failure: request.failure!.class });
     }
