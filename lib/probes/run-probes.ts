@@ -158,7 +158,11 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
     const doh = Promise.all(settings.dohResolvers.map((r) => queryDoh(env.fetch, r, request.host, signal, remaining())));
     const system = env.systemResolve?.(request.host).catch(() => undefined);
     const captive = env.captivePortal?.().catch(() => undefined);
-    const retry = pageProbe(env, request.url, signal, remaining());
+    // Firefox now and then names no cause for a connection reset at once (NS_ERROR_FAILURE, about one
+    // time in fifteen in the lab); a second try usually does.
+    const retry = pageProbe(env, request.url, signal, remaining()).then((first) =>
+      first.failure === 'unknown' && !signal.aborted ? pageProbe(env, request.url, signal, remaining()) : first,
+    );
     const plainRoot = https ? pageProbe(env, `http://${request.host}/`, signal, remaining()) : undefined;
     const siblings = Promise.all(
       env.siblings.slice(0, MAX_SIBLINGS).map(async (host): Promise<SiblingObservation> => {

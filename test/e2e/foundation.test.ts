@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FailureClass } from '../../engine/failure';
+import { classifyBrowserError } from '../../lib/browser-errors';
 import type { LabBrowser } from '../lab/lab-browser';
 import { LAB_NAMES } from '../lab/lab';
 import { applyScenario, SCENARIOS, type BrowserOutcome, type ScenarioName } from '../lab/scenarios';
@@ -39,9 +40,12 @@ const CASES: Array<{ scenario: ScenarioName; class: Record<'chromium' | 'firefox
   { scenario: 'tcp-blackhole', class: { chromium: 'stalled', firefox: 'timeout' } },
 ];
 
+/** Firefox's generic failure, which it reports now and then for a connection reset at once. */
+const FIREFOX_NO_CAUSE = ['NS_ERROR_FAILURE', 'Error code 2147500037'];
+
 function rawErrorMatches(outcome: BrowserOutcome, error: string): boolean {
   if (outcome.kind === 'loads') return error === `HTTP ${outcome.status}`;
-  if (outcome.kind === 'hangs') return error === 'stalled' || error === outcome.error;
+  if (outcome.kind === 'hangs') return error === 'stalled' || classifyBrowserError(error).class === classifyBrowserError(outcome.error).class;
   const expected = outcome.error;
   const alternatives = [expected, outcome.navigationError].filter((e): e is string | RegExp => e !== undefined);
   return alternatives.some((e) => (typeof e === 'string' ? e === error : e.test(error)));
@@ -74,8 +78,13 @@ describe.each<Target>(['chromium', 'firefox-mv2', 'firefox-mv3'])('%s', (target)
     const { state: s } = await visit(browser, world.lab, scenario, { verdict: true, timeoutMs: 15_000 });
     const latest = s.failures[0];
     expect(latest, JSON.stringify(s)).toBeDefined();
-    expect(latest!.class).toBe(expected[family]);
-    if (latest!.error !== 'Error code 2147500037') {
+    if (family === 'firefox' && FIREFOX_NO_CAUSE.includes(latest!.error)) {
+      // Firefox named no cause and neither did the probe's two retries (measured: rare, reset at
+      // once only): Detour says "the page showed an error" rather than guess.
+      expect(name, latest!.error).toBe('tcp-reset');
+      expect(['reset', 'unknown']).toContain(latest!.class);
+    } else {
+      expect(latest!.class).toBe(expected[family]);
       expect(rawErrorMatches(scenario.browsers[family], latest!.error), latest!.error).toBe(true);
     }
     expect(s.failedRecently).toBe(true);
@@ -111,7 +120,7 @@ describe.each<Target>(['chromium', 'firefox-mv2', 'firefox-mv3'])('%s', (target)
   });
 
   it('explains the failure in plain words in the popup', async () => {
-    await visit(browser, world.lab, SCENARIOS['tcp-reset'], { verdict: true });
+    await visit(browser, world.lab, SCENARIOS['tls-sni-reset'], { verdict: true });
     const shown = await browser.inspect(`popup.html?host=${SITE}`, '[data-testid=current]', {
       file: path.join(SCREENSHOTS, `foundation-${target}-en.png`),
     });

@@ -38,14 +38,14 @@ describe('a site the user adds', () => {
     expect(status.text).toBe(`${DOMAIN} is now watched.`);
     expect(await hasPermission()).toBe(true);
 
-    await applyScenario(world.lab, SCENARIOS['tcp-reset']);
+    await applyScenario(world.lab, SCENARIOS['tcp-refused']);
     await freshStart(browser);
     await browser.navigate(URL_ON_DOMAIN, { waitMs: 300 });
     const recorded = await browser.waitForMessage<{ failures: Array<{ class: string }> }>(
       { type: 'get-state', host: LAB_NAMES.unwatched },
       (s) => s.failures.length > 0,
     );
-    expect(recorded.failures[0]!.class).toBe('reset');
+    expect(recorded.failures[0]!.class).toBe('refused');
   });
 
   it('is forgotten, and its permission given back, once removed', async () => {
