@@ -146,7 +146,7 @@ function failureAfterConnect(ctx: Context, h: HttpObservation): StepResult {
   let s: Scores;
   if (control && !control.failure && control.status_code > 0) {
     evidence.push(ev('http_control_ok', { status: control.status_code }));
-    s = failure === 'reset' ? scores(0.8, 0.2, 0) : scores(0.7, 0.3, 0);
+    s = failure === 'reset' ? scores(0.8, 0.2, 0) : failure === 'unknown' ? scores(0.6, 0.3, 0.1) : scores(0.7, 0.3, 0);
   } else if (control) {
     evidence.push(ev('http_control_failed', { failure: control.failure ?? 'failed' }));
     s = scores(0.2, 0.8, 0);
@@ -208,6 +208,11 @@ export function analyzeHttp(ctx: Context, blockpage: BlockpageResult): HttpResul
   } else if (https.some((h) => !h.ok && !h.synthesized) && ctx.tlsSni.some((t) => t.ok)) {
     // The handshake worked and the request still failed: the failure is after TLS.
     decided = failureAfterConnect(ctx, https.find((h) => !h.ok)!);
+  } else if (!ctx.tlsSni.length && !ctx.siteTcp.some((t) => !t.ok)) {
+    // The fetch failed and nothing says at which step (Firefox, now and then, names no cause at all):
+    // OONI's rule for a failed HTTP request whose control succeeds, with the weight of an unknown cause.
+    const unnamed = https.find((h) => !h.ok && !h.synthesized && h.failure === 'unknown');
+    if (unnamed) decided = failureAfterConnect(ctx, unnamed);
   }
 
   const latestPlain = [...plain].reverse().find((h) => h.ok);

@@ -88,3 +88,24 @@ describe('the engine with a browser extension\'s view', () => {
     expect(verdict).toMatchObject({ kind: 'censorship', method: 'dns' });
   });
 });
+
+describe('a failure nobody names', () => {
+  const base: Observations = {
+    url: `https://${HOST}/`,
+    host: HOST,
+    failure: { class: 'unknown', error: 'NS_ERROR_FAILURE' },
+    dns: [{ kind: 'system', resolver: 'system', addrs: [REAL] }, doh],
+    http: [{ url: `https://${HOST}/`, ok: false, failure: 'unknown' }],
+    canaries,
+  };
+
+  it('is an http-failure when the retries fail too and the control fetches the page', () => {
+    expect(classify({ ...base, control: control() })).toMatchObject({ kind: 'censorship', method: 'http-failure' });
+  });
+
+  it('is an outage when the control fails as well, and unknown without any control', () => {
+    const down = control({ http_request: { body_length: -1, discovered_h3_endpoint: '', failure: 'connection_reset', title: '', headers: {}, status_code: -1 } });
+    expect(classify({ ...base, control: down }).kind).not.toBe('censorship');
+    expect(classify(base).kind).not.toBe('censorship');
+  });
+});
