@@ -95,7 +95,10 @@ export function captivePortalState(): (() => Promise<Observations['captivePortal
  * Requests Detour made itself (probes, the control service): never the user's failures. Chromium names
  * the initiator, Firefox the origin URL; both are the extension's own origin.
  */
+let ownOrigin: string | undefined;
+
 export function isOwnRequest(details: { initiator?: string; originUrl?: string; documentUrl?: string }): boolean {
-  const own = new URL(browser.runtime.getURL('/')).origin;
+  ownOrigin ??= new URL(browser.runtime.getURL('/')).origin;
+  const own = ownOrigin;
   return [details.initiator, details.originUrl, details.documentUrl].some((u) => typeof u === 'string' && u.startsWith(own));
 }

@@ -172,11 +172,9 @@ export class DetourState {
     return state;
   }
 
-  overview(): { hosts: HostState[]; watchedCount: number } {
-    return {
-      hosts: hostsByRecency(this.log).map((r) => this.hostState(r.host)),
-      watchedCount: this.watch.list().length,
-    };
+  /** Hosts with failures, most recent first. */
+  recentHosts(): string[] {
+    return hostsByRecency(this.log).map((r) => r.host);
   }
 
   async clearFailures(): Promise<void> {

@@ -37,10 +37,7 @@ export function createMessageHandlers(state: DetourState, scheduler: ProbeSchedu
       const host = hostOf(tab?.url);
       return host && state.watch.isWatched(host) ? describe(host) : null;
     },
-    'get-overview': async () => {
-      const { hosts, watchedCount } = state.overview();
-      return { hosts: hosts.map((h) => describe(h.host)), watchedCount };
-    },
+    'get-overview': async () => ({ hosts: state.recentHosts().map(describe), watchedCount: state.watch.list().length }),
     'probe-host': async ({ host: input }) => {
       const host = normalizeHost(input);
       if (!host || !state.watch.isWatched(host)) return { error: 'not-watched' };

@@ -41,7 +41,8 @@ export class WatchList {
 
   /** The watched domain a host falls under, or undefined when Detour does not watch it. */
   domainFor(host: string): string | undefined {
-    return [...this.catalog, ...this.user].find((d) => hostMatchesDomain(host, d));
+    // Called for every event: no array built per call.
+    return this.catalog.find((d) => hostMatchesDomain(host, d)) ?? this.user.find((d) => hostMatchesDomain(host, d));
   }
 
   isWatched(host: string): boolean {
