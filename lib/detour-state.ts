@@ -197,9 +197,4 @@ export class DetourState {
     }
     return { settings: this.settings, problems };
   }
-
-  /** Waits until every change so far is in storage. */
-  flush(): Promise<void> {
-    return this.logWriter.flush();
-  }
 }

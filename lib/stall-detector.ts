@@ -36,8 +36,4 @@ export class StallDetector {
     this.pending.delete(tabId);
     return entry.stall;
   }
-
-  get size(): number {
-    return this.pending.size;
-  }
 }
