@@ -119,6 +119,8 @@ export class ProbeScheduler {
   private pending: Record<string, PendingRun> = {};
   private readonly running = new Map<string, { trigger: ProbeTrigger; result: Promise<StoredVerdict> }>();
   private counter = 0;
+  /** Bumped by clear(): a run started before the user said "forget" must not bring its verdict back. */
+  private generation = 0;
   readonly ready: Promise<void>;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -192,6 +194,7 @@ export class ProbeScheduler {
   }
 
   private async start(trigger: ProbeTrigger): Promise<StoredVerdict> {
+    const generation = this.generation;
     this.counter += 1;
     const runId = `${this.deps.now().toString(36)}-${this.counter}`;
     this.pending[trigger.host] = { runId, trigger, since: this.deps.now() };
@@ -216,8 +219,12 @@ export class ProbeScheduler {
       finishedAt: this.deps.now(),
     };
     if (observations) stored.observations = withoutBodies(observations);
-    this.verdicts[trigger.host] = stored;
     delete this.pending[trigger.host];
+    if (generation !== this.generation) {
+      await this.save();
+      return stored;
+    }
+    this.verdicts[trigger.host] = stored;
     this.evict();
     await this.save();
     this.deps.onVerdict?.(stored);
@@ -230,6 +237,7 @@ export class ProbeScheduler {
   }
 
   async clear(): Promise<void> {
+    this.generation += 1;
     this.verdicts = {};
     await this.save();
   }

@@ -103,8 +103,12 @@ export async function visit(
   await freshStart(browser);
   const started = Date.now();
   await browser.navigate(scenario.url, { waitMs: 300 });
+  // Only what this visit caused: a verdict of a run started before it (a late favicon request of the
+  // previous page, say) does not count.
   const done = (s: HostState) =>
-    options.verdict ? s.verdict !== undefined && !s.probing : s.failures.length > 0 || s.lastOkAt !== undefined;
+    options.verdict
+      ? s.failures.length > 0 && s.verdict !== undefined && s.verdict.startedAt >= started && !s.probing
+      : s.failures.length > 0 || s.lastOkAt !== undefined;
   const final = await browser.waitForMessage<HostState>({ type: 'get-state', host: new URL(scenario.url).hostname }, done, options.timeoutMs ?? 15_000);
   return options.verdict && final.verdict ? { state: final, verdictMs: final.verdict.finishedAt - started } : { state: final };
 }

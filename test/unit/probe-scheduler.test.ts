@@ -104,4 +104,22 @@ describe('probe scheduler', () => {
     expect(stored.verdict).toMatchObject({ kind: 'unknown', confidence: 0 });
     expect(stored.verdict.evidence[0]?.code).toBe('probe_error');
   });
+
+  it('forgets a run that was still going when the user cleared everything', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const storage = memoryStorage();
+    const { s } = scheduler(storage, async (t) => {
+      await gate;
+      return { url: t.url, host: t.host };
+    });
+    const run = s.trigger(trigger());
+    await new Promise((r) => setTimeout(r, 10));
+    await s.clear();
+    release();
+    await run;
+    expect(s.verdictFor('mail.example.org')).toBeUndefined();
+    expect(storage.data[SCHEDULER_KEYS.verdicts]).toEqual({});
+    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
+  });
 });
