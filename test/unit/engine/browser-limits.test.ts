@@ -24,6 +24,16 @@ function control(extra: Partial<ControlResponse> = {}): ControlResponse {
   };
 }
 
+/** Firefox named no cause, and the retry failed the same way. */
+const unnamedFailure: Observations = {
+  url: `https://${HOST}/`,
+  host: HOST,
+  failure: { class: 'unknown', error: 'NS_ERROR_FAILURE' },
+  dns: [{ kind: 'system', resolver: 'system', addrs: [REAL] }, doh],
+  http: [{ url: `https://${HOST}/`, ok: false, failure: 'unknown' }],
+  canaries,
+};
+
 describe('the engine with a browser extension\'s view', () => {
   it('calls a reset by name SNI filtering when another of the provider\'s names loads from the same address', () => {
     const obs: Observations = {
@@ -46,23 +56,11 @@ describe('the engine with a browser extension\'s view', () => {
   });
 
   it('never says "works" after a failure unless the site itself answered since', () => {
-    const verdict = classify({
-      url: `https://${HOST}/`,
-      host: HOST,
-      failure: { class: 'unknown', error: 'NS_ERROR_FAILURE' },
-      dns: [{ kind: 'system', resolver: 'system', addrs: [REAL] }, doh],
-      http: [{ url: `https://${HOST}/`, ok: false, failure: 'unknown' }],
-      canaries,
-      control: control(),
-    });
+    const verdict = classify({ ...unnamedFailure, control: control() });
     expect(verdict.kind).not.toBe('ok');
     const recovered = classify({
-      url: `https://${HOST}/`,
-      host: HOST,
-      failure: { class: 'unknown', error: 'NS_ERROR_FAILURE' },
-      dns: [{ kind: 'system', resolver: 'system', addrs: [REAL] }, doh],
+      ...unnamedFailure,
       http: [{ url: `https://${HOST}/`, ok: true, status: 200 }],
-      canaries,
       control: control(),
     });
     expect(recovered.kind).toBe('ok');
@@ -90,22 +88,14 @@ describe('the engine with a browser extension\'s view', () => {
 });
 
 describe('a failure nobody names', () => {
-  const base: Observations = {
-    url: `https://${HOST}/`,
-    host: HOST,
-    failure: { class: 'unknown', error: 'NS_ERROR_FAILURE' },
-    dns: [{ kind: 'system', resolver: 'system', addrs: [REAL] }, doh],
-    http: [{ url: `https://${HOST}/`, ok: false, failure: 'unknown' }],
-    canaries,
-  };
 
   it('is an http-failure when the retries fail too and the control fetches the page', () => {
-    expect(classify({ ...base, control: control() })).toMatchObject({ kind: 'censorship', method: 'http-failure' });
+    expect(classify({ ...unnamedFailure, control: control() })).toMatchObject({ kind: 'censorship', method: 'http-failure' });
   });
 
   it('is an outage when the control fails as well, and unknown without any control', () => {
     const down = control({ http_request: { body_length: -1, discovered_h3_endpoint: '', failure: 'connection_reset', title: '', headers: {}, status_code: -1 } });
-    expect(classify({ ...base, control: down }).kind).not.toBe('censorship');
-    expect(classify(base).kind).not.toBe('censorship');
+    expect(classify({ ...unnamedFailure, control: down }).kind).not.toBe('censorship');
+    expect(classify(unnamedFailure).kind).not.toBe('censorship');
   });
 });
