@@ -9,9 +9,12 @@
  *
  * Matching follows OONI's: `full` equals, `prefix` starts with, `contains` is a substring, `regexp`
  * searches; all case-sensitive. `dns` rows match an answer address (canonical form), `body` rows the
- * body text, `header.<name>` rows the first value of that header.
+ * body text, `header.<name>` rows the first value of that header. Every kind runs in time linear in
+ * the text (regexps through linear-pattern.ts, never RegExp): the text is written by whoever is on
+ * the path, and a crafted page must not freeze the background.
  */
 import { canon } from './analysis/ip-facts';
+import { compileLinearPattern } from './linear-pattern';
 
 export type PatternType = 'full' | 'prefix' | 'contains' | 'regexp';
 
@@ -180,12 +183,6 @@ export class LiteralMatcher {
   }
 }
 
-/** Leading `(?ims)` is how the build script keeps regexp flags inside the pattern column. */
-function compileRegexp(pattern: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(pattern);
-  return inline ? new RegExp(pattern.slice(inline[0].length), inline[1]) : new RegExp(pattern);
-}
-
 function compileTest(fp: Fingerprint): (value: string) => boolean {
   const { pattern } = fp;
   switch (fp.type) {
@@ -196,8 +193,9 @@ function compileTest(fp: Fingerprint): (value: string) => boolean {
     case 'contains':
       return (value) => value.includes(pattern);
     case 'regexp': {
-      const re = compileRegexp(pattern);
-      return (value) => re.test(value);
+      // Never a RegExp: the text is the network's, and backtracking over it can be made cubic.
+      const linear = compileLinearPattern(pattern);
+      return (value) => linear.test(value);
     }
   }
 }

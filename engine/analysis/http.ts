@@ -12,6 +12,7 @@
  */
 import { ev } from '../evidence';
 import type { ControlHttpRequestResult } from '../control-protocol';
+import { pageTitle } from '../page-title';
 import type { Evidence, HttpObservation } from '../types';
 import type { BlockpageResult } from './blockpage';
 import { urlParts, type Context } from './context';
@@ -33,12 +34,6 @@ const COMMON_HEADERS = new Set([
   'etag', 'x-content-type-options', 'age', 'via', 'p3p', 'x-xss-protection', 'content-language',
   'cf-ray', 'strict-transport-security', 'link', 'x-varnish',
 ]);
-
-export function extractTitle(body: string | undefined): string | undefined {
-  if (!body) return undefined;
-  const match = /<title[^>]*>([^<]{1,512})/i.exec(body);
-  return match ? match[1]!.replace(/\s+/g, ' ').trim() : undefined;
-}
 
 export interface HttpDiff {
   statusMatch?: boolean;
@@ -71,7 +66,7 @@ export function compareWithControl(h: HttpObservation, control: ControlHttpReque
     const equal = a.size === b.size && [...a].every((k) => b.has(k));
     diff.headersMatch = equal || [...a].some((k) => !COMMON_HEADERS.has(k) && b.has(k));
   }
-  const title = h.title ?? extractTitle(h.body);
+  const title = h.title ?? pageTitle(h.body);
   if (title && control.title && control.status_code > 0) {
     const words = (t: string) => t.split(' ').filter((w) => w.length >= 5).map((w) => w.toLowerCase());
     const mine = new Set(words(title));
@@ -102,7 +97,7 @@ function diffEvidence(h: HttpObservation, control: ControlHttpRequestResult, dif
   }
   if (diff.headersMatch === false) evidence.push(ev('http_headers_differ'));
   if (diff.titleMatch === false) {
-    evidence.push(ev('http_title_differs', { title: h.title ?? extractTitle(h.body) ?? '', control: control.title }));
+    evidence.push(ev('http_title_differs', { title: h.title ?? pageTitle(h.body) ?? '', control: control.title }));
   }
 }
 

@@ -13,6 +13,7 @@
 import type { ControlRequest } from '../../engine/control-protocol';
 import type { CertificateProblem, FailureClass } from '../../engine/failure';
 import { endpoint, ipFamily, isBogon, isIp } from '../../engine/ip';
+import { pageTitle } from '../../engine/page-title';
 import type {
   DnsObservation,
   HttpObservation,
@@ -26,7 +27,7 @@ import { checkCanary } from './canaries';
 import { askControl } from './control';
 import { queryDoh } from './doh';
 import { markUrl, type OwnRequests } from './own-requests';
-import { readBodyPrefix, timedFetch, titleOf, type Fetch } from './timed-fetch';
+import { readBodyPrefix, timedFetch, type Fetch } from './timed-fetch';
 
 export interface ProbeRequest {
   /** The failing URL, already without query string and fragment. */
@@ -98,7 +99,7 @@ async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal
       observation.body = body.text;
       observation.bodyLength = body.bytes;
       if (body.truncated) observation.bodyTruncated = true;
-      const title = titleOf(body.text);
+      const title = pageTitle(body.text);
       if (title) observation.title = title;
     }
     return observation;

@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { ControlHttpRequestResult } from '../../../engine/control-protocol';
+import { pageTitle } from '../../../engine/page-title';
 import { failureError, ooniFailure } from '../failure-strings';
 import { bareHost, connectToHost } from '../safe-connect';
 import { bound, type Budget } from './budget';
@@ -25,8 +26,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Titles are looked for in this much of the body: they live in <head>, and it bounds memory. */
 const TITLE_WINDOW_BYTES = 256 * 1024;
 
-/** OONI's title rule (probe-cli measurexlite): the first <title> of at most 512 non-'<' characters. */
-const TITLE_PATTERN = /<title>([^<]{1,512})<\/title>/i;
 
 /**
  * The only request headers taken from the client, as OONI's helper does: enough to be served the
@@ -68,7 +67,7 @@ function firstValues(rawHeaders: string[]): Record<string, string> {
 
 export function extractTitle(body: Buffer): string {
   const text = new TextDecoder('utf-8').decode(body);
-  return TITLE_PATTERN.exec(text)?.[1] ?? '';
+  return pageTitle(text) ?? '';
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFingerprints, parseCsv, pythonRegexToJs, serialize } from '../../../scripts/build-fingerprints';
 import { compileFingerprints, LiteralMatcher, type FingerprintRow } from '../../../engine/fingerprints';
 import { bundledFingerprints, BUNDLED_FINGERPRINTS_DATA } from '../../../engine/fingerprints-bundled';
+import { adversarialBodies } from '../../../scripts/hostile-bodies';
 
 const names = (ms: { fingerprint: { name: string } }[]) => ms.map((m) => m.fingerprint.name);
 
@@ -91,6 +92,18 @@ describe('matching', () => {
     const start = performance.now();
     for (let i = 0; i < runs; i++) fps.matchHttp({ body, headers: { server: 'nginx', location: 'https://x/' } });
     expect((performance.now() - start) / runs).toBeLessThan(25);
+  });
+
+  it('cannot be frozen by a page built from the regexps\' own pieces (64 KiB, all fingerprints at once)', () => {
+    const regexps = BUNDLED_FINGERPRINTS_DATA.http.filter((row) => row[3] === 'regexp').map((row) => row[4]);
+    let worst = 0;
+    for (const body of adversarialBodies(regexps, 65536)) {
+      const start = performance.now();
+      fps.matchHttp({ body, headers: { server: body.slice(0, 4096) } });
+      worst = Math.max(worst, performance.now() - start);
+    }
+    // V8's RegExp took 7 s at 8 KiB on one of these; `npm run bench:hostile` prints the real figure.
+    expect(worst).toBeLessThan(200);
   });
 });
 
