@@ -1,46 +1,295 @@
 /**
- * IP address facts the engine and the service both need: is it an address at all, and is it a bogon
- * (an address that cannot be a public web server: RFC 1918, loopback, link-local, CGNAT, TEST-NETs,
- * benchmarking, multicast, reserved, IPv6 ULA and link-local...). The list is OONI's bogon list; the
- * service uses the same test to refuse server-side request forgery.
+ * IP address facts the engine and the service both need: is a string an address, its canonical text,
+ * and is it special-purpose (a "bogon": an address that cannot be a public web server). The engine
+ * flags bogon DNS answers with it; the service's SSRF guard dials only what isGlobalUnicast accepts.
+ *
+ * One table, SPECIAL_PURPOSE_RANGES, decides for both: every range of IANA's IPv4 and IPv6
+ * Special-Purpose Address Registries (2024), plus IPv4 multicast, IPv6 site-local and all IPv6 space
+ * outside 2000::/3, which is not global unicast (the deprecated IPv4-compatible ::a.b.c.d included,
+ * whatever IPv4 it carries). The most specific matching row decides. Two rows are judged by the IPv4
+ * address they carry instead: IPv4-mapped ::ffff:a.b.c.d and NAT64's 64:ff9b::a.b.c.d, because DNS64
+ * networks (IPv6-only mobile) really answer with 64:ff9b:: addresses and those are not bogons. 6to4
+ * and Teredo are refused like the rest of the registry: nothing needs them, and their embedded IPv4
+ * would be one more way to spell a private address.
+ *
+ * Parsing is our own and strict, so every caller agrees on what a string means: exactly what Node's
+ * net.isIP accepts (four-part decimal IPv4, no leading zeros), minus IPv6 zone ids (fe80::1%eth0: a
+ * zone names a local interface, never a public server). It is bounded in length, uses no regular
+ * expression and never throws.
  */
-import ipaddr from 'ipaddr.js';
 
+export interface SpecialPurposeRange {
+  /** As IANA writes it, "prefix/length". */
+  readonly range: string;
+  /** The registry's name and the defining RFC, for a reader checking the table. */
+  readonly name: string;
+  /** Judged by the IPv4 address in the last 32 bits instead of being refused. */
+  readonly carriesIpv4?: true;
+}
+
+const r = (range: string, name: string): SpecialPurposeRange => ({ range, name });
+
+export const SPECIAL_PURPOSE_RANGES: readonly SpecialPurposeRange[] = [
+  // IANA IPv4 Special-Purpose Address Registry.
+  r('0.0.0.0/8', '"This network" (RFC 791 §3.2)'),
+  r('0.0.0.0/32', '"This host on this network" (RFC 1122 §3.2.1.3)'),
+  r('10.0.0.0/8', 'Private-Use (RFC 1918)'),
+  r('100.64.0.0/10', 'Shared Address Space (RFC 6598)'),
+  r('127.0.0.0/8', 'Loopback (RFC 1122 §3.2.1.3)'),
+  r('169.254.0.0/16', 'Link Local (RFC 3927)'),
+  r('172.16.0.0/12', 'Private-Use (RFC 1918)'),
+  r('192.0.0.0/24', 'IETF Protocol Assignments (RFC 6890 §2.1)'),
+  r('192.0.0.0/29', 'IPv4 Service Continuity Prefix (RFC 7335)'),
+  r('192.0.0.8/32', 'IPv4 dummy address (RFC 7600)'),
+  r('192.0.0.9/32', 'Port Control Protocol Anycast (RFC 7723)'),
+  r('192.0.0.10/32', 'Traversal Using Relays around NAT Anycast (RFC 8155)'),
+  r('192.0.0.170/32', 'NAT64/DNS64 Discovery (RFC 8880, RFC 7050 §2.2)'),
+  r('192.0.0.171/32', 'NAT64/DNS64 Discovery (RFC 8880, RFC 7050 §2.2)'),
+  r('192.0.2.0/24', 'Documentation (TEST-NET-1) (RFC 5737)'),
+  r('192.31.196.0/24', 'AS112-v4 (RFC 7535)'),
+  r('192.52.193.0/24', 'AMT (RFC 7450)'),
+  r('192.88.99.0/24', 'Deprecated (6to4 Relay Anycast) (RFC 7526)'),
+  r('192.88.99.2/32', '6a44-relay anycast address (RFC 6751)'),
+  r('192.168.0.0/16', 'Private-Use (RFC 1918)'),
+  r('192.175.48.0/24', 'Direct Delegation AS112 Service (RFC 7534)'),
+  r('198.18.0.0/15', 'Benchmarking (RFC 2544)'),
+  r('198.51.100.0/24', 'Documentation (TEST-NET-2) (RFC 5737)'),
+  r('203.0.113.0/24', 'Documentation (TEST-NET-3) (RFC 5737)'),
+  r('240.0.0.0/4', 'Reserved (RFC 1112 §4)'),
+  r('255.255.255.255/32', 'Limited Broadcast (RFC 8190, RFC 919 §7)'),
+  // Not in that registry, but never a web server: IANA IPv4 Multicast Address Space Registry.
+  r('224.0.0.0/4', 'Multicast (RFC 5771)'),
+
+  // IANA IPv6 Address Space: only 2000::/3 is global unicast (RFC 4291 §2.4).
+  r('::/3', 'Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)'),
+  r('4000::/2', 'Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)'),
+  r('8000::/1', 'Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)'),
+  r('::/8', 'Reserved by IETF (IANA IPv6 Address Space, RFC 4291)'),
+  r('::/96', 'IPv4-compatible Address, deprecated (RFC 4291 §2.5.5.1): refused whatever IPv4 it carries'),
+  r('fec0::/10', 'Site-Local, deprecated (RFC 3879)'),
+  r('ff00::/8', 'Multicast (RFC 4291, IANA IPv6 Multicast Address Space)'),
+  // IANA IPv6 Special-Purpose Address Registry.
+  r('::1/128', 'Loopback Address (RFC 4291)'),
+  r('::/128', 'Unspecified Address (RFC 4291)'),
+  { range: '::ffff:0:0/96', name: 'IPv4-mapped Address (RFC 4291)', carriesIpv4: true },
+  { range: '64:ff9b::/96', name: 'IPv4-IPv6 Translat. (RFC 6052)', carriesIpv4: true },
+  r('64:ff9b:1::/48', 'IPv4-IPv6 Translat., local-use (RFC 8215)'),
+  r('100::/64', 'Discard-Only Address Block (RFC 6666)'),
+  r('100:0:0:1::/64', 'Dummy IPv6 Prefix (RFC 9780)'),
+  r('2001::/23', 'IETF Protocol Assignments (RFC 2928)'),
+  r('2001::/32', 'TEREDO (RFC 4380, RFC 8190)'),
+  r('2001:1::1/128', 'Port Control Protocol Anycast (RFC 7723)'),
+  r('2001:1::2/128', 'Traversal Using Relays around NAT Anycast (RFC 8155)'),
+  r('2001:1::3/128', 'DNS-SD Service Registration Protocol Anycast (RFC 9665)'),
+  r('2001:2::/48', 'Benchmarking (RFC 5180, RFC Errata 1752)'),
+  r('2001:3::/32', 'AMT (RFC 7450)'),
+  r('2001:4:112::/48', 'AS112-v6 (RFC 7535)'),
+  r('2001:10::/28', 'Deprecated (previously ORCHID) (RFC 4843)'),
+  r('2001:20::/28', 'ORCHIDv2 (RFC 7343)'),
+  r('2001:30::/28', 'Drone Remote ID Protocol Entity Tags (DETs) Prefix (RFC 9374)'),
+  r('2001:db8::/32', 'Documentation (RFC 3849)'),
+  r('2002::/16', '6to4 (RFC 3056)'),
+  r('2620:4f:8000::/48', 'Direct Delegation AS112 Service (RFC 7534)'),
+  r('3fff::/20', 'Documentation (RFC 9637)'),
+  r('5f00::/16', 'Segment Routing (SRv6) SIDs (RFC 9602)'),
+  r('fc00::/7', 'Unique-Local (RFC 4193, RFC 8190)'),
+  r('fe80::/10', 'Link-Local Unicast (RFC 4291)'),
+];
+
+type Parsed = { family: 4; v4: number } | { family: 6; groups: number[] };
+
+/** 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255': nothing longer is an address. */
+const MAX_TEXT = 45;
+
+/** Four-part decimal IPv4 in s[from, to), as an unsigned 32-bit number; -1 if it is not one. */
+function parseV4(s: string, from: number, to: number): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 255 || ++parts > 4) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else {
+      // Leading zeros are refused: inet_aton would read 010 as octal.
+      if (c < 0x30 || c > 0x39 || (digits > 0 && part === 0) || ++digits > 3) return -1;
+      part = part * 10 + (c - 0x30);
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/** The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2 text), or undefined. */
+function parseV6(s: string): number[] | undefined {
+  const n = s.length;
+  const groups: number[] = [];
+  let gap = -1;
+  let i = 0;
+  if (s.charCodeAt(0) === 0x3a) {
+    if (s.charCodeAt(1) !== 0x3a) return undefined;
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    let j = i;
+    let value = 0;
+    while (j < n && j - i < 5) {
+      const h = hexDigit(s.charCodeAt(j));
+      if (h < 0) break;
+      value = value * 16 + h;
+      j++;
+    }
+    if (j < n && s.charCodeAt(j) === 0x2e) {
+      // Dotted IPv4 only as the last 32 bits.
+      const v4 = parseV4(s, i, n);
+      if (v4 < 0 || groups.length > 6) return undefined;
+      groups.push(Math.floor(v4 / 0x10000), v4 % 0x10000);
+      break;
+    }
+    if (j === i || j - i > 4 || groups.length === 8) return undefined;
+    groups.push(value);
+    if (j === n) break;
+    if (s.charCodeAt(j) !== 0x3a || ++j === n) return undefined;
+    if (s.charCodeAt(j) === 0x3a) {
+      if (gap >= 0) return undefined;
+      gap = groups.length;
+      j++;
+    }
+    i = j;
+  }
+  if (gap < 0) return groups.length === 8 ? groups : undefined;
+  if (groups.length > 7) return undefined;
+  groups.splice(gap, 0, ...new Array<number>(8 - groups.length).fill(0));
+  return groups;
+}
+
+function parse(value: unknown): Parsed | undefined {
+  if (typeof value !== 'string' || value.length < 2 || value.length > MAX_TEXT) return undefined;
+  if (value.includes(':')) {
+    const groups = parseV6(value);
+    return groups && { family: 6, groups };
+  }
+  const v4 = parseV4(value, 0, value.length);
+  return v4 < 0 ? undefined : { family: 4, v4 };
+}
+
+interface CompiledRange {
+  row: SpecialPurposeRange;
+  bits: number;
+  /** IPv4: [address]; IPv6: the eight groups. */
+  words: number[];
+}
+
+function compile(family: 4 | 6): CompiledRange[] {
+  const out: CompiledRange[] = [];
+  for (const row of SPECIAL_PURPOSE_RANGES) {
+    const slash = row.range.indexOf('/');
+    const parsed = parse(row.range.slice(0, slash));
+    const bits = Number(row.range.slice(slash + 1));
+    if (!parsed) throw new Error(`engine/ip.ts: bad range ${row.range}`);
+    if (parsed.family !== family) continue;
+    out.push({ row, bits, words: parsed.family === 4 ? [parsed.v4] : parsed.groups });
+  }
+  // Most specific first, so the first match is the deciding row.
+  return out.sort((a, b) => b.bits - a.bits);
+}
+
+const V4_RANGES = compile(4);
+const V6_RANGES = compile(6);
+
+function inV4(address: number, range: CompiledRange): boolean {
+  if (range.bits === 0) return true;
+  const mask = (0xffffffff << (32 - range.bits)) >>> 0;
+  return ((address ^ range.words[0]!) & mask) === 0;
+}
+
+function inV6(groups: number[], range: CompiledRange): boolean {
+  for (let g = 0, left = range.bits; left > 0; g++, left -= 16) {
+    const mask = left >= 16 ? 0xffff : (0xffff << (16 - left)) & 0xffff;
+    if (((groups[g]! ^ range.words[g]!) & mask) !== 0) return false;
+  }
+  return true;
+}
+
+function v4Range(address: number): SpecialPurposeRange | undefined {
+  return V4_RANGES.find((range) => inV4(address, range))?.row;
+}
+
+/** undefined: global unicast. Otherwise the deciding row (for a carried IPv4, the IPv4 row). */
+function classify(parsed: Parsed): SpecialPurposeRange | undefined {
+  if (parsed.family === 4) return v4Range(parsed.v4);
+  const g = parsed.groups;
+  const row = V6_RANGES.find((range) => inV6(g, range))?.row;
+  return row?.carriesIpv4 ? v4Range(g[6]! * 0x10000 + g[7]!) : row;
+}
+
+/** True for an IP address literal: four-part decimal IPv4 or IPv6 text, no zone id. */
 export function isIp(value: string): boolean {
-  return ipaddr.isValid(value) && (ipaddr.IPv4.isValidFourPartDecimal(value) || value.includes(':'));
+  return parse(value) !== undefined;
+}
+
+/** The special-purpose range that keeps an address from being global unicast, if any. */
+export function specialPurposeRange(value: string): SpecialPurposeRange | undefined {
+  const parsed = parse(value);
+  return parsed && classify(parsed);
+}
+
+/** True only for an address a public server can have: the service's default connect policy. */
+export function isGlobalUnicast(value: string): boolean {
+  const parsed = parse(value);
+  return parsed !== undefined && classify(parsed) === undefined;
+}
+
+/** True for every address that is not global unicast; false for anything that is not an address. */
+export function isBogon(value: string): boolean {
+  const parsed = parse(value);
+  return parsed !== undefined && classify(parsed) !== undefined;
+}
+
+function formatV4(address: number): string {
+  return `${address >>> 24}.${(address >>> 16) & 0xff}.${(address >>> 8) & 0xff}.${address & 0xff}`;
+}
+
+/** RFC 5952: lower-case hex, the longest run of two or more zero groups (the first on a tie) as "::". */
+function formatV6(groups: number[]): string {
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLength).join(':')}`;
 }
 
 /** Canonical text of an address: IPv4-mapped IPv6 (::ffff:10.0.0.1) becomes the IPv4 it wraps. */
 export function canonicalIp(value: string): string | undefined {
-  if (!isIp(value)) return undefined;
-  const parsed = ipaddr.parse(value);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    return (parsed as ipaddr.IPv6).toIPv4Address().toString();
-  }
-  return parsed.toString();
-}
-
-/**
- * True for every address that is not plain global unicast. IPv4-mapped and NAT64 (64:ff9b::/96)
- * addresses are judged by the IPv4 address they carry, so `::ffff:127.0.0.1` is a bogon.
- */
-export function isBogon(value: string): boolean {
-  if (!isIp(value)) return false;
-  const parsed = ipaddr.parse(value);
-  if (parsed.kind() === 'ipv6') {
-    const v6 = parsed as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) return isBogon(v6.toIPv4Address().toString());
-    if (v6.range() === 'rfc6052') {
-      const bytes = v6.toByteArray().slice(12);
-      return isBogon(bytes.join('.'));
-    }
-  }
-  return parsed.range() !== 'unicast';
+  const parsed = parse(value);
+  if (!parsed) return undefined;
+  if (parsed.family === 4) return formatV4(parsed.v4);
+  const g = parsed.groups;
+  const mapped = g[5] === 0xffff && g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0;
+  return mapped ? formatV4(g[6]! * 0x10000 + g[7]!) : formatV6(g);
 }
 
 export function ipFamily(value: string): 4 | 6 | undefined {
-  if (!isIp(value)) return undefined;
-  return ipaddr.parse(value).kind() === 'ipv4' ? 4 : 6;
+  return parse(value)?.family;
 }
 
 /** "ip:port" as OONI writes endpoints: IPv6 in brackets. */

@@ -1,7 +1,6 @@
 /**
- * engine/ip.ts answers, memoized. Parsing an address with ipaddr.js is the most expensive thing a
- * verdict does (three quarters of classify()'s time before this cache), and the same few addresses
- * are asked about again and again by every step.
+ * engine/ip.ts answers, memoized: the same few addresses are asked about again and again by every
+ * step of a verdict (parsing them was three quarters of classify()'s time before this cache).
  */
 import { canonicalIp, ipFamily, isBogon, isIp } from '../ip';
 

@@ -78,6 +78,26 @@ describe('with the default policy (public addresses only)', () => {
     ['IPv6 unique local fd00::/8', () => 'http://[fd00::1]/'],
     ['IPv6 link-local fe80::/10', () => 'http://[fe80::1]/'],
     ['decimal-encoded loopback (2130706433)', () => `http://2130706433:${internal.port}/`],
+    // WHATWG URL parsing turns these into 127.0.0.1 before the guard sees them.
+    ['hex-encoded loopback (0x7f.1)', () => `http://0x7f.1:${internal.port}/`],
+    ['hex-encoded loopback (0x7f000001)', () => `http://0x7f000001:${internal.port}/`],
+    ['octal-encoded loopback (0177.0.0.1)', () => `http://0177.0.0.1:${internal.port}/`],
+    ['short-form loopback (127.1)', () => `http://127.1:${internal.port}/`],
+    // IPv4-compatible IPv6 (::/96, deprecated): refused whatever IPv4 it carries, however it is written.
+    ['IPv4-compatible IPv6 [::7f00:1]', () => 'http://[::7f00:1]/'],
+    ['IPv4-compatible IPv6 [::7f00:1] on the internal port', () => `http://[::7f00:1]:${internal.port}/`],
+    ['IPv4-compatible IPv6 [::a00:1]:80', () => 'http://[::a00:1]:80/'],
+    ['IPv4-compatible IPv6 written [::127.0.0.1]', () => `http://[::127.0.0.1]:${internal.port}/`],
+    ['IPv4-compatible IPv6 of a public address [::8.8.8.8]', () => 'http://[::8.8.8.8]/'],
+    ['NAT64 of loopback [64:ff9b::127.0.0.1]', () => `http://[64:ff9b::127.0.0.1]:${internal.port}/`],
+    ['IPv6 documentation 2001:db8::/32', () => 'http://[2001:db8::1]/'],
+    ['IPv6 documentation 3fff::/20', () => 'http://[3fff::1]/'],
+    ['6to4 2002::/16 (of 10.0.0.1)', () => 'http://[2002:a00:1::1]/'],
+    ['Teredo 2001::/32', () => 'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/'],
+    ['IPv6 site-local fec0::/10', () => 'http://[fec0::1]/'],
+    ['IPv6 outside 2000::/3 (SRv6 5f00::/16)', () => 'http://[5f00::1]/'],
+    ['IPv4 benchmarking 198.18/15', () => 'http://198.19.255.255/'],
+    ['IPv4 PCP anycast 192.0.0.9', () => 'http://192.0.0.9/'],
   ] as const;
 
   it.each(literalTargets)('refuses %s without connecting', async (_name, url) => {
@@ -96,6 +116,27 @@ describe('with the default policy (public addresses only)', () => {
     const answer = await svc.measure({ http_request: 'https://mail.test/', tcp_connect: bogons });
     for (const ep of bogons) expect(answer.tcp_connect[ep]).toEqual({ status: false, failure: 'bogon_refused' });
     expect(answer.ip_info?.['127.0.0.1']?.flags).toBe(IP_FLAG.RESOLVED_BY_PROBE | IP_FLAG.BOGON);
+    expect(dialled).toEqual([]);
+    expect(internal.connections).toBe(0);
+  });
+
+  it('refuses IPv4-compatible endpoints from the client (the finding) and never dials them', async () => {
+    const bogons = ['[::7f00:1]:443', '[::a00:1]:443', `[::127.0.0.1]:${internal.port}`, `[::7f00:1]:${internal.port}`, '[64:ff9b::7f00:1]:443'];
+    const answer = await svc.measure({ http_request: 'https://mail.test/', tcp_connect: bogons });
+    for (const ep of bogons) expect([ep, answer.tcp_connect[ep]]).toEqual([ep, { status: false, failure: 'bogon_refused' }]);
+    expect(answer.ip_info?.['::7f00:1']?.flags).toBe(IP_FLAG.RESOLVED_BY_PROBE | IP_FLAG.BOGON);
+    expect(answer.ip_info?.['::a00:1']?.flags).toBe(IP_FLAG.RESOLVED_BY_PROBE | IP_FLAG.BOGON);
+    expect(dialled).toEqual([]);
+    expect(internal.connections).toBe(0);
+  });
+
+  it('refuses a host name that resolves to IPv4-compatible IPv6 addresses, and reports them as IPv6', async () => {
+    // ::808:808 carries a public IPv4 but is not 8.8.8.8: it must be neither reported nor dialled as such.
+    dns.set('compat.test', { addrs: ['::7f00:1', '::a00:1', '::808:808'] });
+    const answer = await svc.measure({ http_request: `http://compat.test:${internal.port}/`, tcp_connect: [] });
+    expect(answer.dns).toEqual({ failure: null, addrs: ['::7f00:1', '::a00:1', '::808:808'] });
+    expect(answer.http_request.failure).toBe('bogon_refused');
+    expect(Object.values(answer.tcp_connect).every((r) => r.failure === 'bogon_refused')).toBe(true);
     expect(dialled).toEqual([]);
     expect(internal.connections).toBe(0);
   });
@@ -188,11 +229,16 @@ describe('redirects and DNS rebinding (127.0.0.1 plays the public site)', () => 
 describe('the default policy itself', () => {
   it('agrees with engine/ip.ts isBogon on the ranges the brief names', async () => {
     const { publicAddressesOnly } = await import('../src/address-policy');
-    for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'fd00::1', 'fe80::1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '64:ff9b::a00:1']) {
+    for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'fd00::1', 'fe80::1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '64:ff9b::a00:1', '::7f00:1', '::a00:1', '::127.0.0.1', '::8.8.8.8', '::', '2001:db8::1', '2002:a00:1::1', 'fec0::1', '5f00::1']) {
       expect([ip, publicAddressesOnly(ip)]).toEqual([ip, false]);
-      expect(isBogon(ip)).toBe(true);
+      expect([ip, isBogon(ip)]).toEqual([ip, true]);
     }
-    for (const ip of ['1.1.1.1', '8.8.8.8', '2606:4700::1111', '172.32.0.1']) expect(publicAddressesOnly(ip)).toBe(true);
-    expect(publicAddressesOnly('not-an-ip')).toBe(false);
+    for (const ip of ['1.1.1.1', '8.8.8.8', '2606:4700::1111', '172.32.0.1', '::ffff:8.8.8.8', '64:ff9b::808:808']) {
+      expect([ip, publicAddressesOnly(ip)]).toEqual([ip, true]);
+      expect([ip, isBogon(ip)]).toEqual([ip, false]);
+    }
+    for (const junk of ['not-an-ip', 'fe80::1%eth0', '2606:4700::1111%0', '0177.0.0.1', '2130706433', '', '1'.repeat(100_000)]) {
+      expect([junk.slice(0, 20), publicAddressesOnly(junk)]).toEqual([junk.slice(0, 20), false]);
+    }
   });
 });
