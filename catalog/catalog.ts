@@ -2,8 +2,7 @@
  * The provider catalog: which mail providers Detour watches, their official domains, and the onion
  * addresses they publish themselves, each with its sources.
  *
- * `providers.json` started as ../shared/data/providers.json (see catalog/SOURCES.md) and keeps every
- * citation. It ships inside the signed extension package; nothing at run time can add an address to it.
+ * `providers.json` keeps every citation of the catalog it was copied from (see catalog/SOURCES.md). It ships inside the signed extension package; nothing at run time can add an address to it.
  * No browser API here: the service and the scripts read the same file.
  */
 import raw from './providers.json';

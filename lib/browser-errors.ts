@@ -5,7 +5,7 @@
  * - Chromium (webRequest and webNavigation): `net::ERR_CONNECTION_RESET`.
  * - Firefox webRequest: `NS_ERROR_NET_RESET`, or for TLS and certificate failures a localized sentence.
  * - Firefox webNavigation: `Error code 2152398868`, the decimal nsresult.
- * Measured values are in ../shared/docs/detection-method.md §4 and test/unit/browser-errors.test.ts.
+ * The values measured in both browsers are in test/unit/browser-errors.test.ts.
  */
 import type { CertificateProblem, ClassifiedFailure, FailureClass } from '../engine/failure';
 

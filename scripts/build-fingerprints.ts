@@ -3,14 +3,15 @@
  *
  *   npx tsx scripts/build-fingerprints.ts [--check]
  *
- * Input: ../shared/data/blocking-fingerprints-{dns,http}.csv (relative to the repository), the two CSVs
- * of ooni/blocking-fingerprints @ 171641e60b54231cad18753a72145da87b0d3e07. Output: a compact JSON the
+ * Input: data/blocking-fingerprints/fingerprints_{dns,http}.csv, the two CSVs of
+ * ooni/blocking-fingerprints @ 171641e60b54231cad18753a72145da87b0d3e07, kept byte for byte. Output: a compact JSON the
  * engine bundles: only the columns it matches on, rows as arrays, and a header that credits the sources
  * and lists every regular expression that had to be converted or was skipped (and why).
  *
  * The CSV regexps are Python `re` syntax. Most are valid JavaScript as they are; the few Python-only
  * constructs are converted (named groups, global inline flags, \A and \Z), and what cannot be converted
  * or could backtrack catastrophically on a 64 KiB body is skipped and reported, never silently dropped.
+ * At run time the engine matches regexps with engine/linear-pattern.ts, never with RegExp.
  *
  * `--check` rebuilds in memory and exits 1 when the committed file differs (for CI).
  */
@@ -19,9 +20,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalIp } from '../engine/ip';
 import type { FingerprintRow, FingerprintsData, RegexpReport } from '../engine/fingerprints';
+import { compileLinearPattern } from '../engine/linear-pattern';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA_DIR = resolve(REPO, '../shared/data');
+const DATA_DIR = resolve(REPO, 'data/blocking-fingerprints');
 const OUTPUT = resolve(REPO, 'engine/fingerprints.data.json');
 const SOURCE_REPO = 'ooni/blocking-fingerprints';
 const SOURCE_COMMIT = '171641e60b54231cad18753a72145da87b0d3e07';
@@ -140,9 +142,17 @@ export function buildFingerprints(): FingerprintsData {
           report.skipped.push({ name, pattern, reason: converted.skip });
           continue;
         }
+        const stored = converted.flags ? `(?${converted.flags})${converted.source}` : converted.source;
+        // What the engine cannot match in linear time it will not match at all: say so here.
+        try {
+          compileLinearPattern(stored);
+        } catch (error) {
+          report.skipped.push({ name, pattern, reason: `outside the linear subset: ${(error as Error).message}` });
+          continue;
+        }
         if (converted.changed) {
           report.converted.push({ name, from: pattern, to: converted.source, flags: converted.flags });
-          pattern = converted.flags ? `(?${converted.flags})${converted.source}` : converted.source;
+          pattern = stored;
         }
       }
       const countries = r.expected_countries!
@@ -155,8 +165,8 @@ export function buildFingerprints(): FingerprintsData {
     }
     return out;
   };
-  const dns = rows('blocking-fingerprints-dns.csv');
-  const http = rows('blocking-fingerprints-http.csv');
+  const dns = rows('fingerprints_dns.csv');
+  const http = rows('fingerprints_http.csv');
   return {
     credit:
       'Block-page fingerprints from ooni/blocking-fingerprints, collected from OONI\'s measurement pipeline, ' +

@@ -19,7 +19,7 @@ import { parseClientHelloSni, sniFilter } from '../lab/sni-filter';
 import { LAB_BLOCKPAGE_FINGERPRINT, startHttpsSite } from '../lab/sites';
 
 const run = promisify(execFile);
-const FINGERPRINTS_CSV = '/work/shared/data/blocking-fingerprints-http.csv';
+const FINGERPRINTS_CSV = new URL('../../data/blocking-fingerprints/fingerprints_http.csv', import.meta.url);
 
 let lab: Lab;
 const site = LAB_NAMES.site;

@@ -39,7 +39,7 @@ export const LAB_IPS = {
 } as const;
 
 /**
- * A sinkhole answer of the Iranian kind (10.10.34.35; in /work/shared/data/blocking-fingerprints-dns.csv
+ * A sinkhole answer of the Iranian kind (10.10.34.35; in data/blocking-fingerprints/fingerprints_dns.csv
  * as ooni.ir_5). A bogon, deliberately; also bound to `lo` so that connecting to it fails like the real
  * one (nothing on 443, an iframe block page on 80) instead of with "network unreachable".
  */

@@ -78,7 +78,7 @@ export function unavailableForLegalReasons(options: { blockedBy?: string } = {})
 }
 
 /**
- * The fingerprint the ISP block page matches in /work/shared/data/blocking-fingerprints-http.csv:
+ * The fingerprint the ISP block page matches in data/blocking-fingerprints/fingerprints_http.csv:
  * `ooni.ru_30,isp,...,body,contains,TTK :: Доступ к ресурсу ограничен,5,RU` (TransTeleCom's RKN page).
  */
 export const LAB_BLOCKPAGE_FINGERPRINT = { name: 'ooni.ru_30', pattern: 'TTK :: Доступ к ресурсу ограничен', country: 'RU' } as const;

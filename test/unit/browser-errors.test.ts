@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyBrowserError } from '../../lib/browser-errors';
 
-// The strings measured in Chromium 156 and Firefox ESR 153 (../shared/docs/detection-method.md §4),
-// each browser's three dialects for the same failure.
+// The strings measured in Chromium 156 and Firefox ESR 153 in the lab, each browser's three dialects
+// for the same failure.
 const MEASURED: Array<[string, string, string, string]> = [
   ['dns', 'net::ERR_NAME_NOT_RESOLVED', 'NS_ERROR_UNKNOWN_HOST', 'Error code 2152398878'],
   ['reset', 'net::ERR_CONNECTION_RESET', 'NS_ERROR_NET_RESET', 'Error code 2152398868'],
