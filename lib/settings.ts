@@ -10,6 +10,7 @@ export interface Settings {
   /**
    * DNS-over-HTTPS resolvers (RFC 8484, GET with `?dns=`), asked for the failing host's addresses
    * to compare with what the browser's own resolver gave. Two or more, run by unrelated operators.
+   * https only (plain http on loopback alone); at least one.
    */
   dohResolvers: string[];
   /**
@@ -17,7 +18,10 @@ export interface Settings {
    * the user's network, not the mail provider. `expect` is the body they must return ('' = any 2xx).
    */
   canaries: Array<{ url: string; expect: string }>;
-  /** Detour control service (OONI test-helper protocol). Empty: probes run without a control. */
+  /**
+   * Detour control service (OONI test-helper protocol). Empty: probes run without a control.
+   * https only (plain http on loopback alone), like the DoH resolvers.
+   */
   controlUrl: string;
   /** Wall-clock budget for one whole probe run. */
   probeBudgetMs: number;
@@ -41,14 +45,43 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 
 export type SettingsProblem = { key: keyof Settings; reason: string };
 
-function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 2000) return false;
+const MAX_URL_CHARS = 2000;
+
+function parsedUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string' || value.length > MAX_URL_CHARS) return undefined;
+  let url: URL;
   try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    url = new URL(value);
   } catch {
-    return false;
+    return undefined;
   }
+  // fetch() refuses a URL with credentials, and the options page would show the password to anyone.
+  if (url.username || url.password) return undefined;
+  return url;
+}
+
+/**
+ * Loopback needs no TLS: nothing on the user's network sits between the browser and 127.0.0.1. The
+ * censorship lab serves its DoH and control there over plain http (test/lab/scenarios.ts). Only the
+ * literal forms: whether another name (app.localhost) stays on this machine is up to the browser.
+ */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Canaries stay plain http on purpose: a captive portal can only rewrite what is not encrypted. */
+function isHttpUrl(value: unknown): value is string {
+  const url = parsedUrl(value);
+  return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:');
+}
+
+/**
+ * The DoH resolvers and the control decide the verdict. Over plain http, the very network Detour
+ * distrusts could forge their answers ("the site resolves fine", "the site is down for everyone").
+ */
+function isTrustedEndpoint(value: unknown): value is string {
+  const url = parsedUrl(value);
+  return url !== undefined && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)));
 }
 
 function boundedInteger(value: unknown, min: number, max: number): value is number {
@@ -68,30 +101,34 @@ export function parseSettings(stored: unknown): { settings: Settings; problems: 
   }
   const input = stored as Record<string, unknown>;
 
-  if ('dohResolvers' in input) {
+  // Own keys only: a stored `__proto__` or an inherited name is not a setting.
+  const has = (key: keyof Settings) => Object.prototype.hasOwnProperty.call(input, key);
+
+  if (has('dohResolvers')) {
     const v = input.dohResolvers;
-    if (Array.isArray(v) && v.length <= 10 && v.every(isHttpUrl)) settings.dohResolvers = [...v];
-    else problems.push({ key: 'dohResolvers', reason: 'expected up to 10 http(s) URLs' });
+    // An empty list would silently turn encrypted DNS off: the one check a DNS block cannot fake.
+    if (Array.isArray(v) && v.length >= 1 && v.length <= 10 && v.every(isTrustedEndpoint)) settings.dohResolvers = [...v];
+    else problems.push({ key: 'dohResolvers', reason: 'expected 1 to 10 https URLs without credentials (http only on loopback)' });
   }
-  if ('canaries' in input) {
+  if (has('canaries')) {
     const v = input.canaries;
     const valid =
       Array.isArray(v) &&
       v.length <= 10 &&
       v.every((c) => c && typeof c === 'object' && isHttpUrl(c.url) && typeof c.expect === 'string' && c.expect.length < 1000);
     if (valid) settings.canaries = v.map((c) => ({ url: c.url, expect: c.expect }));
-    else problems.push({ key: 'canaries', reason: 'expected up to 10 {url, expect} objects' });
+    else problems.push({ key: 'canaries', reason: 'expected up to 10 {url, expect} objects with http(s) URLs without credentials' });
   }
-  if ('controlUrl' in input) {
+  if (has('controlUrl')) {
     const v = input.controlUrl;
-    if (v === '' || isHttpUrl(v)) settings.controlUrl = v;
-    else problems.push({ key: 'controlUrl', reason: 'expected an http(s) URL or an empty string' });
+    if (v === '' || isTrustedEndpoint(v)) settings.controlUrl = v;
+    else problems.push({ key: 'controlUrl', reason: 'expected an https URL without credentials (http only on loopback), or an empty string' });
   }
-  if ('probeBudgetMs' in input) {
+  if (has('probeBudgetMs')) {
     if (boundedInteger(input.probeBudgetMs, 500, 60_000)) settings.probeBudgetMs = input.probeBudgetMs;
     else problems.push({ key: 'probeBudgetMs', reason: 'expected an integer from 500 to 60000' });
   }
-  if ('stallAfterMs' in input) {
+  if (has('stallAfterMs')) {
     if (boundedInteger(input.stallAfterMs, 500, 120_000)) settings.stallAfterMs = input.stallAfterMs;
     else problems.push({ key: 'stallAfterMs', reason: 'expected an integer from 500 to 120000' });
   }

@@ -4,18 +4,44 @@
  * verdict's confidence; it never breaks the run.
  */
 import type { ControlRequest, ControlResponse } from '../../engine/control-protocol';
-import { timedFetch, type Fetch } from './timed-fetch';
+import { readBodyPrefix, timedFetch, type Fetch } from './timed-fetch';
 
+/**
+ * An honest answer is a few KiB (one page's status, title and headers, a handful of addresses and
+ * endpoints); anything near this is not one, and is not read further.
+ */
+export const MAX_CONTROL_BYTES = 256 * 1024;
+
+const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+const isString = (x: unknown): x is string => typeof x === 'string';
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+/** OONI failure strings; null (or absent, from older helpers) for success. */
+const isFailure = (x: unknown) => x === null || x === undefined || typeof x === 'string';
+const optional = (x: unknown, check: (x: unknown) => boolean) => x === undefined || x === null || check(x);
+const recordOf = (x: unknown, check: (v: Record<string, unknown>) => boolean) =>
+  isObject(x) && Object.values(x).every((v) => isObject(v) && check(v));
+
+/**
+ * Every field the engine reads, with the type it reads it as: a control that answers anything else
+ * (by bug or by design) is no control, rather than an exception in the middle of a verdict.
+ */
 function looksLikeControl(value: unknown): value is ControlResponse {
-  if (!value || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  const obj = (x: unknown) => !!x && typeof x === 'object' && !Array.isArray(x);
+  if (!isObject(value)) return false;
+  const { dns, http_request: http, tcp_connect, tls_handshake, ip_info } = value;
   return (
-    obj(v.tcp_connect) &&
-    obj(v.http_request) &&
-    obj(v.dns) &&
-    Array.isArray((v.dns as { addrs?: unknown }).addrs) &&
-    typeof (v.http_request as { status_code?: unknown }).status_code === 'number'
+    isObject(dns) &&
+    Array.isArray(dns.addrs) &&
+    dns.addrs.every(isString) &&
+    isFailure(dns.failure) &&
+    isObject(http) &&
+    isNumber(http.status_code) &&
+    optional(http.body_length, isNumber) &&
+    isFailure(http.failure) &&
+    optional(http.title, isString) &&
+    optional(http.headers, (h) => isObject(h) && Object.values(h).every(isString)) &&
+    recordOf(tcp_connect, (r) => typeof r.status === 'boolean' && isFailure(r.failure)) &&
+    optional(tls_handshake, (t) => recordOf(t, (r) => isString(r.server_name) && typeof r.status === 'boolean' && isFailure(r.failure))) &&
+    optional(ip_info, (i) => recordOf(i, (r) => isNumber(r.asn) && isNumber(r.flags)))
   );
 }
 
@@ -36,10 +62,13 @@ export async function askControl(
   });
   if (!result.ok || !result.response) return { controlFailure: result.timedOut ? 'timeout' : 'unreachable' };
   if (!result.response.ok) return { controlFailure: `http-${result.response.status}` };
+  const body = await readBodyPrefix(result.response, MAX_CONTROL_BYTES);
+  if (body.truncated) return { controlFailure: 'too-large' };
+  let parsed: unknown;
   try {
-    const body: unknown = await result.response.json();
-    return looksLikeControl(body) ? { control: body } : { controlFailure: 'bad-response' };
+    parsed = JSON.parse(body.text);
   } catch {
     return { controlFailure: 'bad-response' };
   }
+  return looksLikeControl(parsed) ? { control: parsed } : { controlFailure: 'bad-response' };
 }

@@ -4,7 +4,10 @@
  */
 import { base64Url, decodeMessage, encodeQuery, RCODE, RR_TYPE } from '../../engine/dns-wire';
 import type { DnsObservation } from '../../engine/types';
-import { timedFetch, type Fetch } from './timed-fetch';
+import { readBodyBytes, timedFetch, type Fetch } from './timed-fetch';
+
+/** A DNS message cannot be longer: RFC 8484 carries it whole, and TCP's length prefix is 16 bits (RFC 1035 4.2.2). */
+export const MAX_DNS_MESSAGE_BYTES = 65_535;
 
 async function ask(fetchFn: Fetch, resolver: string, host: string, type: number, signal: AbortSignal, timeoutMs: number) {
   const url = new URL(resolver);
@@ -16,8 +19,10 @@ async function ask(fetchFn: Fetch, resolver: string, host: string, type: number,
   });
   if (!result.ok || !result.response) return { failure: result.timedOut ? ('timeout' as const) : ('error' as const) };
   if (!result.response.ok) return { failure: 'error' as const };
+  const body = await readBodyBytes(result.response, MAX_DNS_MESSAGE_BYTES);
+  if (body.truncated) return { failure: 'error' as const };
   try {
-    const message = decodeMessage(new Uint8Array(await result.response.arrayBuffer()));
+    const message = decodeMessage(body.bytes);
     if (message.rcode === RCODE.NXDOMAIN) return { failure: 'nxdomain' as const };
     if (message.rcode === RCODE.SERVFAIL) return { failure: 'servfail' as const };
     if (message.rcode === RCODE.REFUSED) return { failure: 'refused' as const };

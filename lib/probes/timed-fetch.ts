@@ -36,43 +36,50 @@ export async function timedFetch(
   }
 }
 
-/** Reads at most `limit` bytes of a body as text, then stops the download. */
-export async function readBodyPrefix(response: Response, limit: number): Promise<{ text: string; bytes: number; truncated: boolean }> {
+/**
+ * Reads at most `limit` bytes of a body, then cancels the rest of the download: whatever answers (a
+ * server, or a middlebox in its place) cannot make Detour hold more. `truncated`: the body was longer.
+ * A stalled body ends with the fetch's own deadline, which errors the stream.
+ */
+export async function readBodyBytes(response: Response, limit: number): Promise<{ bytes: Uint8Array; received: number; truncated: boolean }> {
   if (!response.body || response.type === 'opaque' || response.type === 'opaqueredirect') {
-    return { text: '', bytes: 0, truncated: false };
+    return { bytes: new Uint8Array(0), received: 0, truncated: false };
   }
-  const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
-  let bytes = 0;
+  let received = 0;
   let truncated = false;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
+    reader = response.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
-      bytes += value.byteLength;
-      if (bytes >= limit) {
+      received += value.byteLength;
+      // Past the limit, not at it: a body of exactly `limit` bytes is whole, not truncated.
+      if (received > limit) {
         truncated = true;
         break;
       }
     }
   } catch {
-    // A reset mid-body still leaves what arrived.
+    // A reset mid-body still leaves what arrived (and a body already taken leaves nothing).
   } finally {
-    void reader.cancel().catch(() => undefined);
+    void reader?.cancel().catch(() => undefined);
   }
-  const all = new Uint8Array(Math.min(bytes, limit));
+  const bytes = new Uint8Array(Math.min(received, limit));
   let offset = 0;
   for (const chunk of chunks) {
-    const part = chunk.subarray(0, all.length - offset);
-    all.set(part, offset);
+    const part = chunk.subarray(0, bytes.length - offset);
+    bytes.set(part, offset);
     offset += part.length;
-    if (offset >= all.length) break;
+    if (offset >= bytes.length) break;
   }
-  return { text: new TextDecoder('utf-8', { fatal: false }).decode(all), bytes, truncated };
+  return { bytes, received, truncated };
 }
 
-export function titleOf(html: string): string | undefined {
-  const match = /<title[^>]*>([^<]{0,300})/i.exec(html);
-  return match ? match[1]!.replace(/\s+/g, ' ').trim() : undefined;
+/** Reads at most `limit` bytes of a body as text, then stops the download. */
+export async function readBodyPrefix(response: Response, limit: number): Promise<{ text: string; bytes: number; truncated: boolean }> {
+  const { bytes, received, truncated } = await readBodyBytes(response, limit);
+  return { text: new TextDecoder('utf-8', { fatal: false }).decode(bytes), bytes: received, truncated };
 }

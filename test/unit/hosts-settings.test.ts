@@ -43,3 +43,58 @@ describe('settings', () => {
     expect(parseSettings('garbage').problems).toHaveLength(1);
   });
 });
+
+describe('settings: the endpoints that decide the verdict', () => {
+  const keys = (stored: unknown) => parseSettings(stored).problems.map((p) => p.key);
+
+  it('refuses plain http for the DoH resolvers and the control on any host but loopback, and says so', () => {
+    for (const url of ['http://dns.example/dns-query', 'http://8.8.8.8/dns-query', 'http://[2001:db8::1]/dns-query', 'http://127.0.0.1.nip.io/dns-query', 'http://app.localhost/dns-query']) {
+      const { settings, problems } = parseSettings({ dohResolvers: [url], controlUrl: url });
+      expect(problems.map((p) => p.key), url).toEqual(['dohResolvers', 'controlUrl']);
+      expect(problems[0]!.reason).toMatch(/https/);
+      expect(settings.dohResolvers).toEqual(DEFAULT_SETTINGS.dohResolvers);
+      expect(settings.controlUrl).toBe(DEFAULT_SETTINGS.controlUrl);
+    }
+    // One plain-http resolver among https ones spoils the list: the list is refused whole.
+    expect(keys({ dohResolvers: ['https://dns.example/dns-query', 'http://dns.example/dns-query'] })).toEqual(['dohResolvers']);
+  });
+
+  it('accepts https anywhere and plain http on loopback (the lab serves its DoH and control on 127.0.0.x)', () => {
+    const loopback = ['http://127.0.0.54:8053/dns-query', 'http://127.255.0.1/', 'http://localhost:8080/', 'http://[::1]:8053/dns-query', 'http://LOCALHOST/'];
+    for (const url of loopback) expect(parseSettings({ dohResolvers: [url], controlUrl: url }).problems, url).toEqual([]);
+    const { settings, problems } = parseSettings({ dohResolvers: ['https://dns.example/dns-query'], controlUrl: 'https://control.example/' });
+    expect(problems).toEqual([]);
+    expect(settings).toMatchObject({ dohResolvers: ['https://dns.example/dns-query'], controlUrl: 'https://control.example/' });
+    // No control at all stays allowed: probes then run without one.
+    expect(parseSettings({ controlUrl: '' }).problems).toEqual([]);
+  });
+
+  it('refuses an empty DoH list, which would turn encrypted DNS off without a word', () => {
+    const { settings, problems } = parseSettings({ dohResolvers: [] });
+    expect(problems.map((p) => p.key)).toEqual(['dohResolvers']);
+    expect(settings.dohResolvers).toEqual(DEFAULT_SETTINGS.dohResolvers);
+  });
+
+  it('refuses credentials in any endpoint URL', () => {
+    expect(keys({ dohResolvers: ['https://user:pass@dns.example/dns-query'] })).toEqual(['dohResolvers']);
+    expect(keys({ dohResolvers: ['http://user@127.0.0.1:8053/dns-query'] })).toEqual(['dohResolvers']);
+    expect(keys({ controlUrl: 'https://user:pass@control.example/' })).toEqual(['controlUrl']);
+    expect(keys({ canaries: [{ url: 'http://user:pass@canary.example/', expect: '' }] })).toEqual(['canaries']);
+  });
+
+  it('keeps canaries plain http: they exist to catch a portal rewriting unencrypted traffic', () => {
+    const canaries = [{ url: 'http://detectportal.example/canonical.html', expect: 'success' }, { url: 'https://canary.example/', expect: '' }];
+    const { settings, problems } = parseSettings({ canaries });
+    expect(problems).toEqual([]);
+    expect(settings.canaries).toEqual(canaries);
+  });
+
+  it('reads own keys only: a stored __proto__ is not a way in', () => {
+    const stored = JSON.parse('{"__proto__": {"controlUrl": "http://evil.example/"}, "probeBudgetMs": 3000}');
+    const { settings, problems } = parseSettings(stored);
+    expect(problems).toEqual([]);
+    expect(settings.controlUrl).toBe(DEFAULT_SETTINGS.controlUrl);
+    expect(settings.probeBudgetMs).toBe(3000);
+    expect(Object.getPrototypeOf(settings)).toBe(Object.prototype);
+  });
+});
