@@ -2,8 +2,8 @@
  * Why the site failed, in plain words: the engine's verdict (kind, and method or local cause), how
  * sure it is, and the evidence behind it, each sentence from the browser's i18n.
  */
-import { evidenceMessageName, evidenceSubstitutions, verdictMessageNames } from '../engine/evidence';
-import type { Verdict } from '../engine/types';
+import { evidenceMessageName, evidenceSubstitutions, isEvidenceCode, verdictMessageNames } from '../engine/evidence';
+import type { Evidence, Verdict } from '../engine/types';
 import { t } from '../lib/i18n';
 import type { StoredVerdict } from '../lib/messages';
 import { timeAgo } from './format';
@@ -20,6 +20,16 @@ export function verdictHeadline(verdict: Verdict, host: string): string {
   return detail ? `${t(names.kind, [host])} ${t(detail, [host])}` : t(names.kind, [host]);
 }
 
+/**
+ * The items the popup can say in words. The background validates stored verdicts already; this is
+ * the second line, so an item it did not expect shows as nothing rather than as a raw key, or a
+ * TypeError that blanks the popup.
+ */
+function renderable(evidence: unknown): Evidence[] {
+  if (!Array.isArray(evidence)) return [];
+  return evidence.filter((e): e is Evidence => !!e && typeof e === 'object' && typeof e.code === 'string' && isEvidenceCode(e.code));
+}
+
 export function VerdictCard({ stored, probing, now, onCheck }: {
   stored?: StoredVerdict;
   probing: boolean;
@@ -34,6 +44,7 @@ export function VerdictCard({ stored, probing, now, onCheck }: {
     ) : null;
   }
   const { verdict } = stored;
+  const evidence = renderable(verdict.evidence);
   return (
     <div
       class={`verdict kind-${verdict.kind}`}
@@ -47,11 +58,11 @@ export function VerdictCard({ stored, probing, now, onCheck }: {
         {t(confidenceKey(verdict.confidence))}
         {verdict.confirmed ? ` · ${t('verdictConfirmed')}` : ''} · {t('verdictCheckedAt', [timeAgo(stored.finishedAt, now)])}
       </p>
-      {verdict.evidence.length > 0 && (
+      {evidence.length > 0 && (
         <details class="evidence">
           <summary>{t('verdictEvidence')}</summary>
           <ul>
-            {verdict.evidence.map((e, i) => (
+            {evidence.map((e, i) => (
               <li key={i} data-code={e.code}>
                 {t(evidenceMessageName(e.code), evidenceSubstitutions(e))}
               </li>

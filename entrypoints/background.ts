@@ -76,7 +76,7 @@ export default defineBackground({
       listenersSince: Date.now(),
       userDomainsChanged: observer.userDomainsChanged,
     });
-    browser.runtime.onMessage.addListener((message: unknown) => handleMessage(handlers, state, message));
+    browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(handlers, state, message, sender));
 
     const recover = () => void recoverMissedFailures(state, sink.failure);
     browser.runtime.onInstalled.addListener(recover);

@@ -4,7 +4,8 @@
  * memory or storage: repeats collapse into one entry with a count, and every list has a cap.
  */
 import { isFailureClass, type CertificateProblem, type FailureClass } from '../engine/failure';
-import { normalizeHost } from './hosts';
+import { isIp } from '../engine/ip';
+import { hostOf, normalizeHost, redactUrl } from './hosts';
 
 /** Where Detour saw the failure. */
 export type FailureSource =
@@ -174,14 +175,29 @@ function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-function parseEntry(raw: unknown): FailureEntry | undefined {
+/**
+ * The URL as the listeners write it (failure-events.ts): http(s), of the record's own host, redacted.
+ * A stored query string (an older version's, a hand edit) is cut here rather than shown.
+ */
+function storedUrl(value: unknown, host: string): string | undefined {
+  if (typeof value !== 'string' || value.length > 2000 || hostOf(value) !== host) return undefined;
+  return redactUrl(value) || undefined;
+}
+
+/** A host name or IP literal as hostOf() gives it, nothing else (no path, no credentials). */
+function isHostName(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 253 && hostOf(`http://${value}/`) === value;
+}
+
+function parseEntry(raw: unknown, host: string): FailureEntry | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const e = raw as Record<string, unknown>;
-  if (typeof e.url !== 'string' || !isFailureClass(e.class) || typeof e.error !== 'string') return undefined;
+  const url = storedUrl(e.url, host);
+  if (!url || !isFailureClass(e.class) || typeof e.error !== 'string') return undefined;
   if (!SOURCES.includes(e.source as FailureSource)) return undefined;
   if (!isFiniteNumber(e.firstAt) || !isFiniteNumber(e.lastAt) || !isFiniteNumber(e.count) || e.count < 1) return undefined;
   const entry: FailureEntry = {
-    url: e.url.slice(0, 2000),
+    url,
     class: e.class,
     error: e.error.slice(0, 500),
     source: e.source as FailureSource,
@@ -192,10 +208,10 @@ function parseEntry(raw: unknown): FailureEntry | undefined {
   if (e.certificate === 'name' || e.certificate === 'issuer' || e.certificate === 'date' || e.certificate === 'other') {
     entry.certificate = e.certificate;
   }
-  if (typeof e.resourceType === 'string') entry.resourceType = e.resourceType.slice(0, 40);
-  if (isFiniteNumber(e.status)) entry.status = e.status;
-  if (typeof e.redirectHost === 'string') entry.redirectHost = e.redirectHost.slice(0, 253);
-  if (typeof e.ip === 'string') entry.ip = e.ip.slice(0, 45);
+  if (typeof e.resourceType === 'string' && /^[a-z_]{1,40}$/.test(e.resourceType)) entry.resourceType = e.resourceType;
+  if (isFiniteNumber(e.status) && Number.isInteger(e.status) && e.status >= 0 && e.status <= 999) entry.status = e.status;
+  if (isHostName(e.redirectHost)) entry.redirectHost = e.redirectHost;
+  if (typeof e.ip === 'string' && e.ip.length <= 45 && isIp(e.ip)) entry.ip = e.ip;
   return entry;
 }
 
@@ -217,7 +233,7 @@ export function parseLog(raw: unknown): { log: FailureLog; dropped: number } {
     }
     const entries: FailureEntry[] = [];
     for (const rawEntry of rawEntries.slice(0, LIMITS.entriesPerHost)) {
-      const entry = parseEntry(rawEntry);
+      const entry = parseEntry(rawEntry, host);
       if (entry) entries.push(entry);
       else dropped += 1;
     }

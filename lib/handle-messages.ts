@@ -1,7 +1,7 @@
 /**
  * Answers the runtime messages of lib/messages.ts. Messages come from Detour's own pages (and the
- * end-to-end tests, through those pages); they are still checked, because a malformed one must get
- * a clear error, not an exception in the background.
+ * end-to-end tests, through those pages); anything else is refused before it is read. They are still
+ * checked, because a malformed one must get a clear error, not an exception in the background.
  */
 import { browser } from 'wxt/browser';
 import type { DetourState } from './detour-state';
@@ -19,7 +19,10 @@ export interface MessageHooks {
 type Handlers = { [T in Request['type']]: (request: Extract<Request, { type: T }>) => Promise<ResponseMap[T]> };
 
 export function createMessageHandlers(state: DetourState, scheduler: ProbeScheduler, hooks: MessageHooks): Handlers {
-  const describe = (host: string): HostState => {
+  // The verdicts load apart from the rest of the state: a popup opened as the worker wakes would
+  // otherwise be told "no verdict" for a host that has one.
+  const describe = async (host: string): Promise<HostState> => {
+    await scheduler.ready;
     const described = { ...state.hostState(host), probing: scheduler.isRunning(host) };
     const verdict = scheduler.verdictFor(host);
     return verdict ? { ...described, verdict } : described;
@@ -31,13 +34,18 @@ export function createMessageHandlers(state: DetourState, scheduler: ProbeSchedu
       listenersSince: hooks.listenersSince,
       storageProblems: [...state.storageProblems],
     }),
-    'get-state': async ({ host }) => describe(normalizeHost(host) ?? host),
+    'get-state': async ({ host }) => {
+      const normalized = normalizeHost(host);
+      // Records are keyed by host name. Anything else has none, and must not be looked up: the
+      // stores are plain objects, where `__proto__` or `constructor` would find Object's own members.
+      return normalized ? describe(normalized) : { host, watched: false, failures: [], failedRecently: false, probing: false };
+    },
     'get-tab-state': async ({ tabId }) => {
       const tab = await browser.tabs.get(tabId).catch(() => undefined);
       const host = hostOf(tab?.url);
       return host && state.watch.isWatched(host) ? describe(host) : null;
     },
-    'get-overview': async () => ({ hosts: state.recentHosts().map(describe), watchedCount: state.watch.list().length }),
+    'get-overview': async () => ({ hosts: await Promise.all(state.recentHosts().map(describe)), watchedCount: state.watch.list().length }),
     'probe-host': async ({ host: input }) => {
       const host = normalizeHost(input);
       if (!host || !state.watch.isWatched(host)) return { error: 'not-watched' };
@@ -102,8 +110,29 @@ function validRequest(message: unknown): message is Request {
   }
 }
 
+/** What the browser says about where a message came from (runtime.MessageSender, the part used here). */
+export interface Sender {
+  id?: string;
+  url?: string;
+}
+
+/**
+ * True for Detour's own pages: the popup, the options page (also when opened in a tab), any page of
+ * the extension's origin. runtime.onMessage also delivers what a content script sends, with the
+ * extension's id but the web page's URL; Detour has no content script today, and the check keeps a
+ * future one (or a page it runs in) from reading the failure log or changing the endpoints.
+ * `ownOrigin` is runtime.getURL(''), e.g. `chrome-extension://<id>/`.
+ */
+export function fromOwnPage(sender: Sender | undefined, ownId: string, ownOrigin: string): boolean {
+  if (!sender || !ownId || !ownOrigin || sender.id !== ownId || typeof sender.url !== 'string') return false;
+  // With its slash, so `chrome-extension://<id>.evil/` cannot pass for `chrome-extension://<id>`.
+  const origin = ownOrigin.endsWith('/') ? ownOrigin : `${ownOrigin}/`;
+  return sender.url.startsWith(origin);
+}
+
 /** Dispatches one message; every answer is JSON, errors included. */
-export async function handleMessage(handlers: Handlers, state: DetourState, message: unknown): Promise<unknown> {
+export async function handleMessage(handlers: Handlers, state: DetourState, message: unknown, sender: Sender | undefined): Promise<unknown> {
+  if (!fromOwnPage(sender, browser.runtime.id, browser.runtime.getURL(''))) return { error: 'forbidden-sender' } satisfies ErrorResponse;
   if (!validRequest(message)) return { error: 'bad-request' } satisfies ErrorResponse;
   await state.ready;
   const handler = handlers[message.type] as (r: Request) => Promise<unknown>;

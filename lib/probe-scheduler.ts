@@ -9,9 +9,9 @@
 import type { Observations, Verdict } from '../engine/types';
 import type { CertificateProblem, FailureClass } from '../engine/failure';
 import { ev } from '../engine/evidence';
-import { isFailureClass } from '../engine/failure';
 import type { KeyValueStorage } from './detour-state';
 import type { FailureEvent } from './failure-log';
+import { parsePendingRun, parseStoredVerdict } from './stored-probe-state';
 
 export interface ProbeTrigger {
   host: string;
@@ -76,42 +76,29 @@ function withoutBodies(observations: Observations): Observations {
   return { ...observations, http: observations.http.map(({ body: _body, ...rest }) => rest) };
 }
 
-const KINDS = new Set(['censorship', 'outage', 'local', 'ok', 'unknown']);
-
-function parseVerdicts(raw: unknown): Record<string, StoredVerdict> {
-  const out: Record<string, StoredVerdict> = {};
-  if (!raw || typeof raw !== 'object') return out;
+/**
+ * Storage is untrusted (lib/stored-probe-state.ts says why): each record goes through the same rules
+ * as what start() writes, and no more records than the scheduler keeps are read back.
+ */
+function parseStored<T>(raw: unknown, parse: (host: string, value: unknown) => T | undefined, newness: (record: T) => number): Record<string, T> {
+  const out: Record<string, T> = {};
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const valid: Array<[string, T]> = [];
   for (const [host, value] of Object.entries(raw as Record<string, unknown>)) {
-    const v = value as Partial<StoredVerdict> | null;
-    const verdict = v?.verdict as Partial<Verdict> | undefined;
-    if (
-      v &&
-      typeof v.runId === 'string' &&
-      typeof v.url === 'string' &&
-      typeof v.finishedAt === 'number' &&
-      typeof v.startedAt === 'number' &&
-      (v.trigger === 'user' || isFailureClass(v.trigger)) &&
-      verdict &&
-      KINDS.has(verdict.kind as string) &&
-      typeof verdict.confidence === 'number' &&
-      Array.isArray(verdict.evidence)
-    ) {
-      out[host] = { ...(v as StoredVerdict), host };
-    }
+    const parsed = parse(host, value);
+    if (parsed) valid.push([host, parsed]);
   }
+  valid.sort(([, a], [, b]) => newness(b) - newness(a));
+  for (const [host, record] of valid.slice(0, LIMITS.hosts)) out[host] = record;
   return out;
 }
 
+function parseVerdicts(raw: unknown): Record<string, StoredVerdict> {
+  return parseStored(raw, parseStoredVerdict, (v) => v.finishedAt);
+}
+
 function parsePending(raw: unknown): Record<string, PendingRun> {
-  const out: Record<string, PendingRun> = {};
-  if (!raw || typeof raw !== 'object') return out;
-  for (const [host, value] of Object.entries(raw as Record<string, unknown>)) {
-    const p = value as Partial<PendingRun> | null;
-    if (p && typeof p.runId === 'string' && typeof p.since === 'number' && p.trigger && typeof p.trigger.url === 'string') {
-      out[host] = p as PendingRun;
-    }
-  }
-  return out;
+  return parseStored(raw, parsePendingRun, (p) => p.since);
 }
 
 export class ProbeScheduler {

@@ -26,12 +26,20 @@ export class WatchList {
   readonly catalog: readonly string[] = catalogDomains();
   private user: string[] = [];
 
-  /** Untrusted stored value in, clean list out; returns how many entries were unusable. */
+  /**
+   * Untrusted stored value in, clean list out; returns how many entries were unusable. The rules are
+   * add()'s: a domain, not one the catalog already watches, at most MAX_USER_DOMAINS of them. Detour
+   * never writes a longer list, so entries past that are not even looked at.
+   */
   loadUserDomains(stored: unknown): number {
     if (stored === undefined) return 0;
     if (!Array.isArray(stored)) return 1;
-    const clean = stored.map((d) => (typeof d === 'string' ? normalizeHost(d) : undefined));
-    this.user = [...new Set(clean.filter((d): d is string => !!d))].slice(0, MAX_USER_DOMAINS);
+    const clean = new Set<string>();
+    for (const entry of stored.slice(0, MAX_USER_DOMAINS)) {
+      const domain = typeof entry === 'string' ? normalizeHost(entry) : undefined;
+      if (domain && !this.catalog.some((d) => hostMatchesDomain(domain, d))) clean.add(domain);
+    }
+    this.user = [...clean].sort();
     return stored.length - this.user.length;
   }
 

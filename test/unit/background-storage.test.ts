@@ -36,6 +36,16 @@ describe('background storage', () => {
     expect((await ask({ type: 'get-state', host: 'mailbox.org' })).failures.map((f) => f.class)).toEqual(['reset', 'dns']);
   });
 
+  it("answers the first question after a restart with the verdict the previous worker stored", async () => {
+    const verdict = { kind: 'censorship', method: 'tls', confidence: 0.8, confirmed: false, evidence: [{ code: 'tls_failed_with_sni', params: { host: 'mailbox.org', failure: 'reset' } }] };
+    await fakeBrowser.storage.local.set({
+      verdicts: { 'mailbox.org': { runId: 'r1', host: 'mailbox.org', url: 'https://mailbox.org/', trigger: 'reset', startedAt: 1, finishedAt: 2, verdict } },
+    });
+    background.main();
+    // The popup asks at once, as the worker wakes: the verdicts load apart from the failure log.
+    expect((await ask({ type: 'get-state', host: 'mailbox.org' })).verdict).toMatchObject({ runId: 'r1', verdict });
+  });
+
   it('keeps failures across a restart of the background (storage is the truth)', async () => {
     background.main();
     await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://proton.me/', tabId: 1, type: 'main_frame', timeStamp: 5, error: 'net::ERR_CONNECTION_RESET' } as never);

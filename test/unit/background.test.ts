@@ -6,7 +6,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import background from '../../entrypoints/background';
 import type { HostState } from '../../lib/messages';
-import { ask, installFakes, type Fakes } from './fakes';
+import { fromOwnPage } from '../../lib/handle-messages';
+import { DEFAULT_SETTINGS } from '../../lib/settings';
+import { ask, installFakes, ownPageSender, type Fakes } from './fakes';
 
 let fakes: Fakes;
 
@@ -139,6 +141,12 @@ describe('background', () => {
     expect((await ask({ type: 'get-watch-list' })).domains.some((d) => d.origin === 'user')).toBe(false);
   });
 
+  it('knows nothing of a host that is not a host name, prototype member names included', async () => {
+    for (const host of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '127.0.0.1', 'localhost']) {
+      expect(await ask({ type: 'get-state', host }), host).toEqual({ host, watched: false, failures: [], failedRecently: false, probing: false });
+    }
+  });
+
   it('answers malformed messages with an error instead of throwing', async () => {
     for (const bad of [null, 'get-state', { type: 'nope' }, { type: 'get-state' }, { type: 'get-state', host: 42 }, { type: 'set-settings', settings: [] }]) {
       expect(await ask(bad as never)).toEqual({ error: 'bad-request' });
@@ -157,5 +165,44 @@ describe('background', () => {
     const total = state.failures.reduce((n, f) => n + f.count, 0);
     expect(total).toBe(600);
     expect(state.failures.length).toBeLessThanOrEqual(20);
+  });
+});
+
+describe('who may send messages', () => {
+  it("answers Detour's own pages: the popup, and the options page opened in a tab", async () => {
+    expect(await ask({ type: 'get-status' }, ownPageSender('/popup.html'))).toMatchObject({ ready: true });
+    const options = ownPageSender('/options.html');
+    expect(await ask({ type: 'get-settings' }, { ...options, tab: { id: 4, url: options.url }, frameId: 0 })).toMatchObject({ problems: [] });
+  });
+
+  it('refuses a content script in a web page and other extensions, before reading the message', async () => {
+    const ownId = fakeBrowser.runtime.id;
+    const senders = [
+      // A content script: Detour's id, the web page's URL and tab.
+      { id: ownId, url: 'https://evil.example/', tab: { id: 3, url: 'https://evil.example/' }, frameId: 0 },
+      { id: ownId, url: 'https://evil.example/#chrome-extension://detour-test-id/popup.html' },
+      // Another extension, with its own page or pretending to be Detour's.
+      { id: 'another-extension', url: 'chrome-extension://another-extension/popup.html' },
+      { id: 'another-extension', url: ownPageSender().url },
+      { id: ownId, url: 'chrome-extension://detour-test-id.evil.example/popup.html' },
+      { id: ownId },
+      {},
+    ];
+    for (const sender of senders) {
+      expect(await ask({ type: 'get-overview' }, sender), JSON.stringify(sender)).toEqual({ error: 'forbidden-sender' });
+      expect(await ask({ type: 'nonsense' } as never, sender)).toEqual({ error: 'forbidden-sender' });
+    }
+    // Nor can such a sender point the probes elsewhere.
+    expect(await ask({ type: 'set-settings', settings: { controlUrl: 'https://evil.example/' } }, senders[0]!)).toEqual({ error: 'forbidden-sender' });
+    expect((await ask({ type: 'get-settings' })).settings.controlUrl).toBe(DEFAULT_SETTINGS.controlUrl);
+  });
+
+  it('reads the origin with its slash, on Firefox as on Chromium', () => {
+    const firefox = { id: 'detour@example.org', url: 'moz-extension://0c7e5b1f-uuid/popup.html' };
+    expect(fromOwnPage(firefox, 'detour@example.org', 'moz-extension://0c7e5b1f-uuid/')).toBe(true);
+    expect(fromOwnPage(firefox, 'detour@example.org', 'moz-extension://0c7e5b1f-uuid')).toBe(true);
+    expect(fromOwnPage({ ...firefox, url: 'moz-extension://0c7e5b1f-uuid.evil/popup.html' }, 'detour@example.org', 'moz-extension://0c7e5b1f-uuid')).toBe(false);
+    expect(fromOwnPage(firefox, '', '')).toBe(false);
+    expect(fromOwnPage(undefined, 'detour@example.org', 'moz-extension://0c7e5b1f-uuid/')).toBe(false);
   });
 });

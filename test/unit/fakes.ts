@@ -153,15 +153,45 @@ export function installFakes(): Fakes {
     setTitle: async () => {},
   };
   b.runtime.getManifest = () => ({ version: '0.0.0-test', manifest_version: 3 });
+  b.runtime.id = 'detour-test-id';
   b.runtime.getURL = (path: string) => `chrome-extension://detour-test-id${path.startsWith('/') ? '' : '/'}${path}`;
   return fakes;
+}
+
+/** runtime.MessageSender as the browser fills it for one of Detour's own pages (popup by default). */
+export function ownPageSender(path = '/popup.html'): { id: string; url: string } {
+  return { id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL(path as '/popup.html') };
 }
 
 /** Sends a runtime message to the background as Detour's pages do, and returns its answer. */
 export async function ask<T extends keyof import('../../lib/messages').ResponseMap>(
   message: { type: T } & Record<string, unknown>,
+  sender: Record<string, unknown> = ownPageSender(),
 ): Promise<import('../../lib/messages').ResponseMap[T]> {
   const trigger = fakeBrowser.runtime.onMessage.trigger as unknown as (...args: unknown[]) => Promise<unknown[]>;
-  const [answer] = await trigger(message, {});
+  const [answer] = await trigger(message, sender);
   return answer as import('../../lib/messages').ResponseMap[T];
+}
+
+/**
+ * Makes the next read of each key return `values[key]` as a structured clone, the way Firefox's
+ * storage keeps it: NaN, Infinity and own `__proto__` keys survive (the fake's JSON round trip would
+ * turn them into null or drop them). Writes go to the fake as usual.
+ */
+export function preloadStorage(values: Record<string, unknown>): void {
+  const local = fakeBrowser.storage.local as unknown as { get(keys: unknown): Promise<Record<string, unknown>> };
+  const original = local.get;
+  const pending = new Map(Object.entries(values));
+  local.get = async (keys) => {
+    const answer = await original.call(local, keys);
+    for (const key of Array.isArray(keys) ? keys : [keys]) {
+      if (typeof key === 'string' && pending.has(key)) {
+        answer[key] = structuredClone(pending.get(key));
+        pending.delete(key);
+      }
+    }
+    // Once every value was read, the fake is itself again (fakeBrowser.reset() would not restore it).
+    if (pending.size === 0) local.get = original;
+    return answer;
+  };
 }

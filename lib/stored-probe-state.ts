@@ -1,0 +1,187 @@
+/**
+ * The probe scheduler's state as read back from storage.local: verdicts and unfinished runs. Storage
+ * is untrusted input (an older version's data, a crash mid-write, a hand edit, another tool), and what
+ * is read goes straight to the popup (verdicts) or sets off probes (unfinished runs). So it must meet
+ * the same rules as what Detour writes: known codes and enums only, numbers that are numbers, URLs
+ * of the record's own host without query or fragment, bounded strings and lists. What fails is
+ * dropped; nothing corrupt reaches a page or a fetch.
+ */
+import { EVIDENCE, isEvidenceCode } from '../engine/evidence';
+import { isFailureClass, type CertificateProblem, type FailureClass } from '../engine/failure';
+import { isIp } from '../engine/ip';
+import type { BlockingScope, BlockpageMatch, CensorshipMethod, Evidence, LocalCause, Verdict, VerdictKind } from '../engine/types';
+import { hostOf, normalizeHost, redactUrl } from './hosts';
+import type { ProbeTrigger, StoredVerdict } from './probe-scheduler';
+
+/** More than the engine ever gives for one run; the rest of a longer list is dropped. */
+export const MAX_EVIDENCE = 64;
+/** Evidence parameters are addresses, hosts, titles, error strings: never longer than this when honest. */
+export const MAX_PARAM_CHARS = 300;
+const MAX_ID_CHARS = 100;
+const MAX_ERROR_CHARS = 500;
+const MAX_URL_CHARS = 2000;
+
+// Records rather than lists: the compiler then insists that every member of the type is listed.
+const KINDS = { censorship: true, outage: true, local: true, ok: true, unknown: true } satisfies Record<VerdictKind, true>;
+const METHODS = {
+  dns: true,
+  tcp_ip: true,
+  tls: true,
+  'http-failure': true,
+  'http-diff': true,
+  blockpage: true,
+  'http-451': true,
+  interception: true,
+} satisfies Record<CensorshipMethod, true>;
+const LOCAL_CAUSES = {
+  offline: true,
+  'captive-portal': true,
+  proxy: true,
+  ipv6: true,
+  network: true,
+  browser: true,
+} satisfies Record<LocalCause, true>;
+const SCOPES = { national: true, isp: true, institutional: true } satisfies Record<BlockingScope, true>;
+const CERTIFICATE_PROBLEMS = { name: true, issuer: true, date: true, other: true } satisfies Record<CertificateProblem, true>;
+
+/** Own keys only: `__proto__`, `constructor` and friends are never a member. */
+function oneOf<K extends string>(members: Record<K, true>, value: unknown): value is K {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(members, value);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return !!x && typeof x === 'object' && !Array.isArray(x);
+}
+
+const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+const isShortString = (x: unknown, max: number): x is string => typeof x === 'string' && x.length <= max;
+
+/** The URL as the scheduler writes it: http(s), of `host` itself, redacted (no query, no fragment). */
+function storedUrl(value: unknown, host: string): string | undefined {
+  if (!isShortString(value, MAX_URL_CHARS) || hostOf(value) !== host) return undefined;
+  return redactUrl(value) || undefined;
+}
+
+/**
+ * An evidence item as the popup renders it: a known code, and only the parameters that code's message
+ * substitutes, each a bounded string or a finite number. Anything else is not an item.
+ */
+function parseEvidence(raw: unknown): Evidence | undefined {
+  if (!isObject(raw) || typeof raw.code !== 'string' || !isEvidenceCode(raw.code)) return undefined;
+  if (raw.params === undefined) return { code: raw.code };
+  if (!isObject(raw.params)) return undefined;
+  const params: Record<string, string | number> = {};
+  for (const name of EVIDENCE[raw.code].params) {
+    if (!Object.prototype.hasOwnProperty.call(raw.params, name)) continue;
+    const value = raw.params[name];
+    if (typeof value === 'string') params[name] = value.slice(0, MAX_PARAM_CHARS);
+    else if (typeof value === 'number' && Number.isFinite(value)) params[name] = value;
+    else return undefined;
+  }
+  return { code: raw.code, params };
+}
+
+function parseBlockpage(raw: unknown): BlockpageMatch | undefined {
+  if (!isObject(raw)) return undefined;
+  const { name, scope, countries, location } = raw;
+  if (!isShortString(name, MAX_PARAM_CHARS) || !isShortString(scope, 20) || !isShortString(location, MAX_PARAM_CHARS)) return undefined;
+  if (!Array.isArray(countries) || countries.length > 300 || !countries.every((c) => isShortString(c, 10))) return undefined;
+  return { name, scope, countries: [...countries], location };
+}
+
+const isWeight = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1;
+
+/**
+ * A verdict as the engine makes it. A wrong kind, method, cause, confidence or decoration drops the
+ * verdict (its meaning is in doubt); a bad evidence item drops only that item (one reason less).
+ */
+export function parseVerdict(raw: unknown): Verdict | undefined {
+  if (!isObject(raw) || !oneOf(KINDS, raw.kind) || !isWeight(raw.confidence) || typeof raw.confirmed !== 'boolean') return undefined;
+  if (!Array.isArray(raw.evidence)) return undefined;
+  const verdict: Verdict = { kind: raw.kind, confidence: raw.confidence, confirmed: raw.confirmed, evidence: [] };
+  if (raw.method !== undefined) {
+    if (!oneOf(METHODS, raw.method)) return undefined;
+    verdict.method = raw.method;
+  }
+  if (raw.localCause !== undefined) {
+    if (!oneOf(LOCAL_CAUSES, raw.localCause)) return undefined;
+    verdict.localCause = raw.localCause;
+  }
+  if (raw.scope !== undefined) {
+    if (!oneOf(SCOPES, raw.scope)) return undefined;
+    verdict.scope = raw.scope;
+  }
+  if (raw.blockpage !== undefined) {
+    const blockpage = parseBlockpage(raw.blockpage);
+    if (!blockpage) return undefined;
+    verdict.blockpage = blockpage;
+  }
+  if (raw.scores !== undefined) {
+    const s = raw.scores;
+    if (!isObject(s) || !isWeight(s.blocked) || !isWeight(s.down) || !isWeight(s.ok)) return undefined;
+    verdict.scores = { blocked: s.blocked, down: s.down, ok: s.ok };
+  }
+  for (const item of raw.evidence.slice(0, MAX_EVIDENCE)) {
+    const evidence = parseEvidence(item);
+    if (evidence) verdict.evidence.push(evidence);
+  }
+  return verdict;
+}
+
+/** The key a record is stored under is its host; it must be one, in the form normalizeHost() gives. */
+export function isStoredHost(key: string): boolean {
+  return normalizeHost(key) === key;
+}
+
+/**
+ * A stored verdict for `host`. Observations are not read back: nothing that reads a stored verdict
+ * needs them (DetourState.refineFromProbe gets the fresh one), and they are the largest and most
+ * varied part, with addresses and headers from the network, which the popup would otherwise receive.
+ */
+export function parseStoredVerdict(host: string, raw: unknown): StoredVerdict | undefined {
+  if (!isStoredHost(host) || !isObject(raw)) return undefined;
+  const url = storedUrl(raw.url, host);
+  const verdict = parseVerdict(raw.verdict);
+  const trigger = raw.trigger === 'user' || isFailureClass(raw.trigger) ? raw.trigger : undefined;
+  if (!url || !verdict || !trigger || !isShortString(raw.runId, MAX_ID_CHARS)) return undefined;
+  if (!isTime(raw.startedAt) || !isTime(raw.finishedAt)) return undefined;
+  return { runId: raw.runId, host, url, verdict, trigger, startedAt: raw.startedAt, finishedAt: raw.finishedAt };
+}
+
+function parseTriggerFailure(raw: unknown): ProbeTrigger['failure'] | undefined | null {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw) || !isFailureClass(raw.class)) return null;
+  const failure: { class: FailureClass; certificate?: CertificateProblem; error?: string; ip?: string } = { class: raw.class };
+  if (raw.certificate !== undefined) {
+    if (!oneOf(CERTIFICATE_PROBLEMS, raw.certificate)) return null;
+    failure.certificate = raw.certificate;
+  }
+  if (raw.error !== undefined) {
+    if (typeof raw.error !== 'string') return null;
+    failure.error = raw.error.slice(0, MAX_ERROR_CHARS);
+  }
+  if (raw.ip !== undefined) {
+    // The address goes to the control as an endpoint to test: an address, nothing else.
+    if (!isShortString(raw.ip, 45) || !isIp(raw.ip)) return null;
+    failure.ip = raw.ip;
+  }
+  return failure;
+}
+
+const REASONS = { failure: true, user: true, resume: true } satisfies Record<ProbeTrigger['reason'], true>;
+
+/**
+ * An unfinished run for `host`. Resuming one sends requests (to the URL, its host, the control), so it
+ * is held to what a failure of a watched host produces: the URL of the host itself, redacted.
+ */
+export function parsePendingRun(host: string, raw: unknown): { runId: string; trigger: ProbeTrigger; since: number } | undefined {
+  if (!isStoredHost(host) || !isObject(raw) || !isObject(raw.trigger)) return undefined;
+  const t = raw.trigger;
+  const url = storedUrl(t.url, host);
+  const failure = parseTriggerFailure(t.failure);
+  if (!url || failure === null || !isShortString(raw.runId, MAX_ID_CHARS) || !isTime(raw.since)) return undefined;
+  if (t.host !== host || !isTime(t.startedAt) || !oneOf(REASONS, t.reason)) return undefined;
+  const trigger: ProbeTrigger = { host, url, startedAt: t.startedAt, reason: t.reason };
+  if (failure) trigger.failure = failure;
+  return { runId: raw.runId, trigger, since: raw.since };
+}
