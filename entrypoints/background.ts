@@ -83,6 +83,6 @@ export default defineBackground({
     browser.runtime.onStartup.addListener(recover);
 
     // A service worker killed mid-probe: start its unfinished runs again.
-    void scheduler.resume();
+    void state.ready.then(() => scheduler.resume((host) => state.watch.isWatched(host)));
   },
 });

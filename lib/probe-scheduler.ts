@@ -11,6 +11,7 @@ import type { CertificateProblem, FailureClass } from '../engine/failure';
 import { ev } from '../engine/evidence';
 import type { KeyValueStorage } from './detour-state';
 import type { FailureEvent } from './failure-log';
+import { redactUrl } from './hosts';
 import { parsePendingRun, parseStoredVerdict } from './stored-probe-state';
 
 export interface ProbeTrigger {
@@ -70,10 +71,27 @@ export interface SchedulerDeps {
   onVerdict?(stored: StoredVerdict): void;
 }
 
-/** Page bodies are for fingerprints, read once; they are not kept. */
-function withoutBodies(observations: Observations): Observations {
+/** A redirect target as Detour keeps URLs: no query, no fragment (they carry session tokens). */
+function redactLocation(location: string, base: string): string {
+  try {
+    return redactUrl(new URL(location, base).toString());
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * What of the observations is kept: page bodies are for fingerprints, read once; redirect targets
+ * lose their query strings like every other URL Detour stores.
+ */
+function forStorage(observations: Observations): Observations {
   if (!observations.http) return observations;
-  return { ...observations, http: observations.http.map(({ body: _body, ...rest }) => rest) };
+  const http = observations.http.map(({ body: _body, ...rest }) => {
+    if (rest.location) rest.location = redactLocation(rest.location, rest.url);
+    if (rest.headers?.location) rest.headers = { ...rest.headers, location: redactLocation(rest.headers.location, rest.url) };
+    return rest;
+  });
+  return { ...observations, http };
 }
 
 /**
@@ -128,12 +146,15 @@ export class ProbeScheduler {
     return this.running.has(host);
   }
 
-  /** Runs unfinished runs of a killed service worker again; old ones are dropped. */
-  async resume(): Promise<void> {
+  /**
+   * Runs unfinished runs of a killed service worker again; old ones, and those of hosts no longer
+   * watched (removed meanwhile, or never: storage is untrusted), are dropped.
+   */
+  async resume(isWatched: (host: string) => boolean = () => true): Promise<void> {
     await this.ready;
     const now = this.deps.now();
     for (const [host, run] of Object.entries(this.pending)) {
-      if (now - run.since > LIMITS.resumeWithinMs) {
+      if (now - run.since > LIMITS.resumeWithinMs || !isWatched(host)) {
         delete this.pending[host];
         continue;
       }
@@ -205,7 +226,7 @@ export class ProbeScheduler {
       startedAt,
       finishedAt: this.deps.now(),
     };
-    if (observations) stored.observations = withoutBodies(observations);
+    if (observations) stored.observations = forStorage(observations);
     delete this.pending[trigger.host];
     if (generation !== this.generation) {
       await this.save();

@@ -15,7 +15,7 @@ import { STORAGE_KEYS } from '../../lib/detour-state';
 import { SCHEDULER_KEYS } from '../../lib/probe-scheduler';
 import { DEFAULT_SETTINGS } from '../../lib/settings';
 import { MAX_EVIDENCE, MAX_PARAM_CHARS } from '../../lib/stored-probe-state';
-import { ask, installFakes, preloadStorage } from './fakes';
+import { ask, installFakes, loopbackOnlyFetch, preloadStorage } from './fakes';
 
 const HUGE = 'x'.repeat(1_000_000);
 /** An own `__proto__` key, as JSON.parse (or a structured clone of its result) makes one. */
@@ -233,11 +233,10 @@ describe(`stored ${SCHEDULER_KEYS.pending}`, () => {
     // Node 20 has no navigator; without it every run would stop at "am I online?" and send nothing.
     vi.stubGlobal('navigator', { onLine: true });
     const fetched: string[] = [];
-    const loopbackOnly = globalThis.fetch;
-    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+    vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => {
       fetched.push(input instanceof Request ? input.url : String(input));
-      return loopbackOnly(input, init);
-    }) as typeof fetch;
+      return loopbackOnlyFetch(input, init);
+    });
     const since = Date.now();
     const run = (host: string, trigger: Record<string, unknown> = {}, fields: Record<string, unknown> = {}) => ({
       runId: 'r1',

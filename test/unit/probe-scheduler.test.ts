@@ -94,6 +94,49 @@ describe('probe scheduler', () => {
     expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
   });
 
+  it('does not resume a run for a host that is no longer watched', async () => {
+    const storage = memoryStorage({
+      [SCHEDULER_KEYS.pending]: {
+        'gone.example.org': { runId: 'x', since: Date.now(), trigger: trigger('gone.example.org') },
+        'mail.example.org': { runId: 'y', since: Date.now(), trigger: trigger('mail.example.org') },
+      },
+    });
+    const probed: string[] = [];
+    const { s } = scheduler(storage, async (t) => {
+      probed.push(t.host);
+      return { url: t.url, host: t.host };
+    });
+    await s.resume((host) => host === 'mail.example.org');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(probed).toEqual(['mail.example.org']);
+    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
+  });
+
+  it('keeps no page body and no query string of a redirect target in the stored observations', async () => {
+    const storage = memoryStorage();
+    const { s } = scheduler(storage, async (t) => ({
+      url: t.url,
+      host: t.host,
+      http: [
+        {
+          url: t.url,
+          ok: true,
+          status: 302,
+          body: '<title>sign in</title>',
+          location: '/login?session=SECRET#inbox',
+          headers: { location: 'https://mail.example.org/login?session=SECRET', server: 'nginx' },
+        },
+      ],
+    }));
+    await s.trigger(trigger());
+    const stored = JSON.stringify(storage.data[SCHEDULER_KEYS.verdicts]);
+    expect(stored).not.toContain('SECRET');
+    expect(stored).not.toContain('sign in');
+    const http = s.verdictFor('mail.example.org')!.observations!.http![0]!;
+    expect(http.location).toBe('https://mail.example.org/login');
+    expect(http.headers).toEqual({ location: 'https://mail.example.org/login', server: 'nginx' });
+  });
+
   it('turns a probe that throws into an unknown verdict, and ignores corrupt stored verdicts', async () => {
     const storage = memoryStorage({ [SCHEDULER_KEYS.verdicts]: { 'x.example.org': { verdict: 'garbage' }, 'y.example.org': null } });
     const { s } = scheduler(storage, async () => {
