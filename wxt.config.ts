@@ -4,6 +4,13 @@ import { catalogHostPatterns } from './catalog/catalog';
 import { readFileSync } from 'node:fs';
 import { localeMessages } from './scripts/locales';
 import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';
+import { isTrustedEndpoint } from './lib/settings';
+
+// The shipped control URL obeys the rule stored settings do (lib/settings.ts): https, or loopback.
+const controlUrl = process.env.WXT_DETOUR_CONTROL_URL;
+if (controlUrl && !isTrustedEndpoint(controlUrl)) {
+  throw new Error(`WXT_DETOUR_CONTROL_URL must be an https URL (http only on loopback), got ${JSON.stringify(controlUrl)}`);
+}
 
 // Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.
 export const GECKO_ID = 'detour@detour.invalid';

@@ -79,7 +79,7 @@ function isHttpUrl(value: unknown): value is string {
  * The DoH resolvers and the control decide the verdict. Over plain http, the very network Detour
  * distrusts could forge their answers ("the site resolves fine", "the site is down for everyone").
  */
-function isTrustedEndpoint(value: unknown): value is string {
+export function isTrustedEndpoint(value: unknown): value is string {
   const url = parsedUrl(value);
   return url !== undefined && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)));
 }
