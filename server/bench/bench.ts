@@ -209,6 +209,7 @@ async function main(): Promise<void> {
       DETOUR_ALLOW_LOOPBACK_TARGETS: '1',
       DETOUR_ALLOWED_PORTS: 'any',
       DETOUR_RATE_LIMIT_MAX: '0',
+      DETOUR_MAX_CONNECTIONS_PER_CLIENT: '100000',
       DETOUR_DNS_SERVERS: `127.0.0.1:${info.dnsPort}`,
       DETOUR_EXTRA_CA_FILE: info.caFile,
       ...(args['max-concurrent'] ? { DETOUR_MAX_CONCURRENT: args['max-concurrent'] } : {}),

@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import { anyAddress, publicAddressesOnly, type AddressPolicy } from './address-policy';
 import type { Config } from './config';
+import { clientTimeouts, limitConnections } from './connections';
 import { registerCors } from './cors';
 import { registerErrorHandling } from './errors';
 import { MeasurementGate } from './limits';
 import { createCounters, type Counters } from './metrics';
+import { RateLimiter, registerRateLimit } from './rate-limit';
 import type { MeasureContext } from './measure/context';
 import { createResolver } from './measure/dns';
 import { createSecureContext } from './measure/tls';
@@ -79,8 +80,9 @@ export async function buildApp(options: AppOptions): Promise<DetourService> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.requestBodyLimit,
     trustProxy: config.trustProxy,
-    // Time to receive a whole request: slow-loris clients are cut off, measurements are not affected.
-    requestTimeout: 10_000,
+    // Slow clients are cut at clientTimeoutMs while sending their request; waiting for the answer
+    // (the measurement) does not count. See connections.ts for why Node needs more than requestTimeout.
+    ...clientTimeouts(config.clientTimeoutMs),
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -96,9 +98,11 @@ export async function buildApp(options: AppOptions): Promise<DetourService> {
     return payload;
   });
 
-  await app.register(rateLimit, { global: false });
+  limitConnections(app.server, config, () => counters.rejected_connections++);
   registerErrorHandling(app, counters);
-  registerCors(app);
+  // Hook order matters: a web page's request is refused before it is counted against anyone's budget.
+  registerCors(app, counters);
+  if (config.rateLimitMax > 0) registerRateLimit(app, new RateLimiter(config.rateLimitMax, config.rateLimitWindowMs), counters);
   registerControlRoutes(app, { config, ctx, gate, counters, inFlight });
   registerHealthRoutes(app, counters, gate);
 

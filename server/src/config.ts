@@ -28,9 +28,15 @@ export interface Config {
   maxQueue: number;
   maxEndpoints: number;
   requestBodyLimit: number;
-  /** Measurements per client address per window; 0 turns rate limiting off. */
+  /** Requests per client (IPv4 address, IPv6 /64) per window, every path together; 0 turns rate limiting off. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /** Open connections in total; beyond that new ones are closed on accept. */
+  maxConnections: number;
+  /** Open connections per client address (IPv6: per /64); trusted proxies are exempt. */
+  maxConnectionsPerClient: number;
+  /** Time a client has to send a whole request (from its first byte), and the longest a connection may stay silent. */
+  clientTimeoutMs: number;
   shutdownGraceMs: number;
 }
 
@@ -53,6 +59,9 @@ export const DEFAULT_CONFIG: Config = {
   requestBodyLimit: 32 * 1024,
   rateLimitMax: 30,
   rateLimitWindowMs: 60_000,
+  maxConnections: 1024,
+  maxConnectionsPerClient: 32,
+  clientTimeoutMs: 10_000,
   shutdownGraceMs: 15_000,
 };
 
@@ -143,6 +152,9 @@ export const ENV_VARS: EnvVar[] = [
   envVar('DETOUR_REQUEST_BODY_LIMIT', 'requestBodyLimit', integer(1_024, 16 * 1024 * 1024)),
   envVar('DETOUR_RATE_LIMIT_MAX', 'rateLimitMax', integer(0)),
   envVar('DETOUR_RATE_LIMIT_WINDOW_MS', 'rateLimitWindowMs', integer(1_000)),
+  envVar('DETOUR_MAX_CONNECTIONS', 'maxConnections', integer(1, 1_000_000)),
+  envVar('DETOUR_MAX_CONNECTIONS_PER_CLIENT', 'maxConnectionsPerClient', integer(1, 1_000_000)),
+  envVar('DETOUR_CLIENT_TIMEOUT_MS', 'clientTimeoutMs', integer(100, 600_000)),
   envVar('DETOUR_SHUTDOWN_GRACE_MS', 'shutdownGraceMs', integer(0, 600_000)),
 ] as EnvVar[];
 

@@ -24,6 +24,10 @@ export interface Counters {
   /** 4xx for bad requests (malformed JSON, schema, URL, too large, wrong media type). */
   rejected_invalid: number;
   rejected_rate_limited: number;
+  /** 403: an Origin that is not a browser extension's (a web page driving a visitor's browser). */
+  rejected_origin: number;
+  /** Sockets closed at once: the client already held its share of connections. */
+  rejected_connections: number;
   /** 503: all slots and the queue were full. */
   rejected_busy: number;
   internal_errors: number;
@@ -45,6 +49,8 @@ export function createCounters(): Counters {
     refused_ports: 0,
     rejected_invalid: 0,
     rejected_rate_limited: 0,
+    rejected_origin: 0,
+    rejected_connections: 0,
     rejected_busy: 0,
     internal_errors: 0,
     measurement_ms_total: 0,

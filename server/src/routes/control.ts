@@ -1,6 +1,8 @@
 /**
  * POST / (OONI's test-helper path) and POST /api/v1/control: validate, wait for a measurement slot,
  * measure, answer. The measurement is cancelled if the client goes away or the service shuts down.
+ * The origin rule (cors.ts) and the rate limit (rate-limit.ts) are app-wide hooks that run before
+ * this, so both paths share one budget per client.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ControlRequest } from '../../../engine/control-protocol';
@@ -29,11 +31,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
     body: controlRequestSchema(config.maxEndpoints),
     response: { 200: controlResponseSchema, '4xx': errorResponseSchema, '5xx': errorResponseSchema },
   };
-  const rateLimit =
-    config.rateLimitMax > 0 ? { rateLimit: { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs } } : { rateLimit: false as const };
 
   for (const path of MEASUREMENT_PATHS) {
-    app.post<{ Body: ControlRequest }>(path, { schema, config: rateLimit }, async (request, reply) => {
+    app.post<{ Body: ControlRequest }>(path, { schema }, async (request, reply) => {
       counters.requests++;
       const measurement = parseControlRequest(request.body, config.allowedPorts);
 
