@@ -13,7 +13,7 @@
  * the text (regexps through linear-pattern.ts, never RegExp): the text is written by whoever is on
  * the path, and a crafted page must not freeze the background.
  */
-import { canon } from './analysis/ip-facts';
+import { canonicalIp } from './ip';
 import { compileLinearPattern } from './linear-pattern';
 
 export type PatternType = 'full' | 'prefix' | 'contains' | 'regexp';
@@ -222,7 +222,7 @@ export function compileFingerprints(data: Pick<FingerprintsData, 'dns' | 'http'>
         skipped.push({ name: fp.name, reason: `DNS fingerprints must be full addresses, not ${fp.type}` });
         continue;
       }
-      const key = canon(fp.pattern);
+      const key = canonicalIp(fp.pattern) ?? fp.pattern;
       const list = dnsIndex.get(key) ?? [];
       list.push(fp);
       dnsIndex.set(key, list);
@@ -266,7 +266,7 @@ export function compileFingerprints(data: Pick<FingerprintsData, 'dns' | 'http'>
       compile();
       const out: FingerprintMatch[] = [];
       for (const addr of addrs) {
-        const key = canon(addr);
+        const key = canonicalIp(addr) ?? addr;
         for (const fingerprint of dnsIndex!.get(key) ?? []) out.push({ fingerprint, location: 'dns', value: addr });
       }
       return out;

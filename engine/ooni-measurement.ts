@@ -10,7 +10,7 @@
  * control and control_failure. DNS-over-UDP lookups (v0.5's extension E003) are dropped: a UDP
  * resolver abroad is neither the user's resolver nor tamper-proof.
  */
-import type { ControlResponse } from './control-protocol';
+import { parseControlResponse } from './control-protocol';
 import { canonicalIp, isIp, parseEndpoint } from './ip';
 import { ooniDnsFailure, ooniFailureClass } from './ooni-failures';
 import type { DnsObservation, HttpObservation, Observations, TcpObservation, TlsObservation } from './types';
@@ -181,31 +181,6 @@ function httpObservations(tk: Json): HttpObservation[] {
   return out;
 }
 
-/** The control as the engine reads it: v0.4 helpers send no TLS or ip_info, some send null addrs. */
-function controlOf(raw: unknown): ControlResponse | undefined {
-  if (!isObject(raw) || !isObject(raw.dns) || !isObject(raw.http_request)) return undefined;
-  const dns = raw.dns;
-  const http = raw.http_request;
-  return {
-    tcp_connect: isObject(raw.tcp_connect) ? (raw.tcp_connect as ControlResponse['tcp_connect']) : {},
-    ...(isObject(raw.tls_handshake) ? { tls_handshake: raw.tls_handshake as ControlResponse['tls_handshake'] } : {}),
-    ...(isObject(raw.ip_info) ? { ip_info: raw.ip_info as ControlResponse['ip_info'] } : {}),
-    dns: { failure: str(dns.failure) ?? null, addrs: arr(dns.addrs).filter((a): a is string => typeof a === 'string') },
-    http_request: {
-      body_length: typeof http.body_length === 'number' ? http.body_length : -1,
-      discovered_h3_endpoint: str(http.discovered_h3_endpoint) ?? '',
-      failure: str(http.failure) ?? null,
-      title: str(http.title) ?? '',
-      headers: isObject(http.headers)
-        ? Object.fromEntries(
-            Object.entries(http.headers).map(([k, v]) => [k, Array.isArray(v) ? String(v[0] ?? '') : String(v)]),
-          )
-        : {},
-      status_code: typeof http.status_code === 'number' ? http.status_code : -1,
-    },
-  };
-}
-
 function startTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const t = Date.parse(value.replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
@@ -241,7 +216,8 @@ export function ooniToObservations(measurement: unknown): { meta: OoniMeta; obse
   const keep = (ip: string) => systemAddrs.size === 0 ? !system : systemAddrs.has(canonicalIp(ip) ?? ip);
 
   const http = httpObservations(tk);
-  const control = controlOf(tk.control);
+  // v0.4 helpers send no TLS or ip_info and null addresses on NXDOMAIN: the parser's defaults cover them.
+  const control = parseControlResponse(tk.control);
   const controlFailure = str(tk.control_failure);
 
   // The "browser error" of an OONI run: the final request's failure, or the first failing step's.

@@ -155,6 +155,11 @@ export interface Observations {
   /** Why there is no control: not configured, unreachable, timed out, answered garbage. */
   controlFailure?: string;
   /**
+   * Detour's own checks failed to run (a bug): the engine then says `unknown`, with this as the
+   * `probe_error` evidence. Only the engine sets a verdict, even this one.
+   */
+  probeError?: string;
+  /**
    * When these observations were made (ms since the epoch). With `options.now`, old observations
    * lower the confidence: networks change.
    */

@@ -17,7 +17,6 @@
  *    the kind off them: the winner needs 0.5 and a 0.1 lead, or the verdict is `unknown`.
  */
 import { analyzeBlockpage } from './analysis/blockpage';
-import { bogon } from './analysis/ip-facts';
 import { buildContext, type Context } from './analysis/context';
 import { analyzeDns, type DnsResult } from './analysis/dns';
 import { analyzeHttp } from './analysis/http';
@@ -27,6 +26,7 @@ import { analyzeTcp, dedupe } from './analysis/tcp';
 import { analyzeTls } from './analysis/tls';
 import { ev } from './evidence';
 import type { FingerprintSet } from './fingerprints';
+import { isBogon } from './ip';
 import type { Evidence, Observations, Verdict } from './types';
 
 export interface ClassifyOptions {
@@ -35,7 +35,7 @@ export interface ClassifyOptions {
    * observations (`observedAt`) lower the confidence.
    */
   now?: number;
-  /** Block-page fingerprints to match; default (classify() in verdict.ts): the bundled set. `null` matches none. */
+  /** Block-page fingerprints to match. Left out: the bundled set (verdict.ts). `null`: none. */
   fingerprints?: FingerprintSet | null;
 }
 
@@ -80,11 +80,17 @@ function missingEvidence(ctx: Context): Evidence[] {
 }
 
 /**
- * Observations in, verdict out, matching page and DNS answers against `fingerprints` (none when
- * undefined). Carries no fingerprint data itself, so a bundle that loads its set at run time (the
+ * Observations in, verdict out, matching page and DNS answers against `fingerprints`; `null` when
+ * there are none to match (a set that failed to load). Required, and null rather than undefined, so
+ * that no caller gets "no fingerprints" by forgetting them: classify() leaves them out to mean the
+ * bundled set. Carries no fingerprint data itself, so a bundle that loads its set at run time (the
  * extension's background) stays small; verdict.ts's classify() brings the bundled set.
  */
-export function classifyWith(observations: Observations, fingerprints: FingerprintSet | undefined, options: Pick<ClassifyOptions, 'now'> = {}): Verdict {
+export function classifyWith(observations: Observations, fingerprints: FingerprintSet | null, options: Pick<ClassifyOptions, 'now'> = {}): Verdict {
+  // Detour's own checks broke: claim nothing, and say so.
+  if (observations.probeError !== undefined) {
+    return { kind: 'unknown', confidence: 0, confirmed: false, evidence: [ev('probe_error', { error: observations.probeError.slice(0, 200) })] };
+  }
   const ctx = buildContext(observations, fingerprints);
 
   // 1. The user's own side.
@@ -119,7 +125,7 @@ export function classifyWith(observations: Observations, fingerprints: Fingerpri
     const byDns =
       c.method === 'blockpage' &&
       !!dnsResult?.overrides &&
-      (blockpage.dnsMatches.length > 0 || (ctx.systemAddrs.length > 0 && ctx.systemAddrs.every(bogon)));
+      (blockpage.dnsMatches.length > 0 || (ctx.systemAddrs.length > 0 && ctx.systemAddrs.every(isBogon)));
     let confidence = c.confidence;
     const evidence = [...(byDns ? dnsResult!.evidence : []), ...c.evidence, ...blockpage.evidence];
     if (observations.proxy === true) {

@@ -11,6 +11,5 @@ import { classifyWith, type ClassifyOptions } from './verdict-core';
 export { classifyWith, STALE_AFTER_MS, type ClassifyOptions } from './verdict-core';
 
 export function classify(observations: Observations, options: ClassifyOptions = {}): Verdict {
-  const fingerprints = options.fingerprints === undefined ? bundledFingerprints() : (options.fingerprints ?? undefined);
-  return classifyWith(observations, fingerprints, options);
+  return classifyWith(observations, options.fingerprints === undefined ? bundledFingerprints() : options.fingerprints, options);
 }

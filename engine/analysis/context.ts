@@ -8,28 +8,18 @@
  * error names it (NAME_NOT_RESOLVED, CONNECTION_TIMED_OUT, CONNECTION_RESET on https), the step is
  * synthesized from that error and marked, so every rule sees one shape of data.
  */
-import type { ControlIpInfo, ControlResponse, ControlTcpConnectResult, ControlTlsHandshakeResult } from '../control-protocol';
+import {
+  parseControlResponse,
+  type ControlIpInfo,
+  type ControlResponse,
+  type ControlTcpConnectResult,
+  type ControlTlsHandshakeResult,
+} from '../control-protocol';
 import type { FingerprintSet } from '../fingerprints';
-import { canon, endpointOf as endpoint, familyOf, isAddress } from './ip-facts';
+import { urlParts } from '../hosts';
+import { canonicalIp, endpoint, ipFamily, isIp, parseEndpoint } from '../ip';
 import type { DnsObservation, HttpObservation, Observations, TcpObservation, TlsObservation } from '../types';
 
-export interface UrlParts {
-  scheme: string;
-  host: string;
-  port: number;
-}
-
-export function urlParts(url: string): UrlParts | undefined {
-  try {
-    const u = new URL(url);
-    const scheme = u.protocol.replace(/:$/, '');
-    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    const port = u.port ? Number(u.port) : scheme === 'https' ? 443 : scheme === 'http' ? 80 : 0;
-    return { scheme, host, port };
-  } catch {
-    return undefined;
-  }
-}
 
 /** Second-level labels under which registrars sell names (mail.yandex.com.tr, bbc.co.uk). */
 const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gen', 'biz', 'info']);
@@ -39,7 +29,7 @@ const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or
  * or three under a country code's generic second level.
  */
 export function registrableDomain(host: string): string {
-  if (isAddress(host)) return host;
+  if (isIp(host)) return host;
   const labels = host.toLowerCase().replace(/\.$/, '').split('.');
   if (labels.length <= 2) return labels.join('.');
   const tld = labels[labels.length - 1]!;
@@ -55,7 +45,8 @@ export interface Context {
   /** The port the failing URL uses (443 for https). */
   sitePort: number;
   country?: string;
-  fingerprints?: FingerprintSet;
+  /** null: match no fingerprints. */
+  fingerprints: FingerprintSet | null;
   /** The control's answer, when there is a usable one. */
   control?: ControlResponse;
   /** Why there is no control (for the `no_control` evidence). */
@@ -102,42 +93,32 @@ export interface Context {
 
 const unique = (xs: string[]) => [...new Set(xs)];
 
+/** The addresses in a resolver's answer, canonical, each once; what is not an address is dropped. */
+const addresses = (answer: string[]) => unique(answer.flatMap((a) => canonicalIp(a) ?? []));
+
 function indexByEndpoint<T>(record: Record<string, T> | undefined): Map<string, T> {
   const map = new Map<string, T>();
   for (const [key, value] of Object.entries(record ?? {})) {
-    // "ip:port" or "[ipv6]:port", as OONI writes them.
-    const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(key);
-    map.set(match && isAddress(match[1]!) ? endpoint(canon(match[1]!), Number(match[2])) : key, value);
+    // Under the canonical spelling, so that the lookup finds it however the helper wrote the address.
+    const at = parseEndpoint(key);
+    map.set(at ? endpoint(canonicalIp(at.ip)!, at.port) : key, value);
   }
   return map;
-}
-
-/** A control answer that lacks the parts every rule reads is treated as no control. */
-function usableControl(control: unknown): control is ControlResponse {
-  if (!control || typeof control !== 'object') return false;
-  const c = control as Partial<ControlResponse>;
-  return (
-    typeof c.dns === 'object' &&
-    c.dns !== null &&
-    Array.isArray(c.dns.addrs) &&
-    typeof c.http_request === 'object' &&
-    c.http_request !== null &&
-    typeof c.tcp_connect === 'object' &&
-    c.tcp_connect !== null
-  );
 }
 
 const CONNECT_FAILURES = new Set(['timeout', 'refused', 'unreachable', 'stalled']);
 const TLS_STAGE_FAILURES = new Set(['reset', 'closed', 'tls', 'certificate']);
 
-export function buildContext(obs: Observations, fingerprints: FingerprintSet | undefined): Context {
+export function buildContext(obs: Observations, fingerprints: FingerprintSet | null): Context {
   const parts = urlParts(obs.url);
   const host = (obs.host || parts?.host || '').toLowerCase().replace(/^\[|\]$/g, '');
   const scheme = parts?.scheme ?? 'https';
   const sitePort = parts?.port || (scheme === 'http' ? 80 : 443);
   const failure = obs.failure;
 
-  const control = usableControl(obs.control) ? obs.control : undefined;
+  // The probes and the OONI adapter already parsed it; a caller that built Observations itself (or
+  // read them back from storage) gets the same check, so no rule below meets a malformed control.
+  const control = parseControlResponse(obs.control);
   const noControlReason = control ? '' : obs.controlFailure || (obs.control ? 'malformed' : 'not asked');
 
   // --- DNS ---
@@ -146,20 +127,20 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
   if (!system && failure?.class === 'dns') {
     system = { kind: 'system', resolver: 'system', addrs: [], failure: 'error', synthesized: true };
   }
-  if (!system && isAddress(host)) system = { kind: 'system', resolver: 'system', addrs: [host] };
-  const systemAddrs = unique((system?.addrs ?? []).filter(isAddress).map(canon));
+  if (!system && isIp(host)) system = { kind: 'system', resolver: 'system', addrs: [host] };
+  const systemAddrs = addresses(system?.addrs ?? []);
   const doh = dns.filter((d) => d.kind === 'doh');
-  const dohAnswered = doh.filter((d) => d.addrs.some(isAddress));
-  const dohAddrs = unique(dohAnswered.flatMap((d) => d.addrs.filter(isAddress).map(canon)));
+  const dohAnswered = doh.filter((d) => d.addrs.some(isIp));
+  const dohAddrs = addresses(dohAnswered.flatMap((d) => d.addrs));
   const dohNxdomain = doh.filter((d) => d.failure === 'nxdomain' && d.addrs.length === 0);
-  const controlAddrs = unique((control?.dns.addrs ?? []).filter(isAddress).map(canon));
+  const controlAddrs = addresses(control?.dns.addrs ?? []);
 
   // --- TCP ---
-  const tcp = (obs.tcp ?? []).map((t) => ({ ...t, ip: canon(t.ip) }));
+  const tcp = (obs.tcp ?? []).map((t) => ({ ...t, ip: canonicalIp(t.ip) ?? t.ip }));
   const siteTcp: Context['siteTcp'] = tcp.filter((t) => t.port === sitePort);
 
   // --- TLS ---
-  const tls = (obs.tls ?? []).map((t) => (t.ip ? { ...t, ip: canon(t.ip) } : t));
+  const tls = (obs.tls ?? []).map((t) => (t.ip ? { ...t, ip: canonicalIp(t.ip) ?? t.ip } : t));
   const tlsSni: Context['tlsSni'] = tls.filter((t) => t.serverName !== null && t.serverName.toLowerCase() === host);
   const tlsBare = tls.filter((t) => t.serverName === null);
 
@@ -169,7 +150,8 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
   for (const h of obs.http ?? []) {
     const p = urlParts(h.url);
     if (!p) continue;
-    if (isAddress(p.host) && !isAddress(host)) httpIp.push({ ...h, ip: canon(p.host) });
+    const ip = canonicalIp(p.host);
+    if (ip && !isIp(host)) httpIp.push({ ...h, ip });
     else if (p.host === host) httpSite.push(h);
   }
 
@@ -205,13 +187,13 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
   }
 
   // --- health of the user's own network ---
-  const v4 = (ip: string | undefined) => !!ip && familyOf(ip) === 4;
+  const v4 = (ip: string | undefined) => !!ip && ipFamily(ip) === 4;
   const httpIpOk = httpIp.filter((h) => h.ok);
   const ipv4Works =
     tcp.some((t) => t.ok && v4(t.ip)) ||
     tls.some((t) => t.ok && v4(t.ip)) ||
     httpIpOk.some((h) => v4(h.ip));
-  const v6Unreachable = [...tcp, ...siteTcp].some((t) => !t.ok && t.failure === 'unreachable' && familyOf(t.ip) === 6);
+  const v6Unreachable = [...tcp, ...siteTcp].some((t) => !t.ok && t.failure === 'unreachable' && ipFamily(t.ip) === 6);
   const canariesOk = (obs.canaries ?? []).some((c) => c.ok && !c.captive);
   const networkUp =
     canariesOk ||
@@ -225,7 +207,7 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
 
   const tcpIndex = indexByEndpoint(control?.tcp_connect);
   const tlsIndex = indexByEndpoint(control?.tls_handshake);
-  const ipInfoIndex = new Map(Object.entries(control?.ip_info ?? {}).map(([ip, info]) => [canon(ip), info]));
+  const ipInfoIndex = new Map(Object.entries(control?.ip_info ?? {}).map(([ip, info]) => [canonicalIp(ip) ?? ip, info]));
 
   const providerDomain = registrableDomain(host);
   const siblingDomains = (obs.siblings ?? []).map((s) => registrableDomain(s.host.toLowerCase()));
@@ -261,9 +243,9 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | u
     networkUp,
     ipv4Works: ipv4Works || canariesOk,
     ipv6Broken,
-    controlTcp: (ip, port) => tcpIndex.get(endpoint(canon(ip), port)),
-    controlTls: (ip, port) => tlsIndex.get(endpoint(canon(ip), port)),
-    ipInfo: (ip) => ipInfoIndex.get(canon(ip)),
+    controlTcp: (ip, port) => tcpIndex.get(endpoint(canonicalIp(ip) ?? ip, port)),
+    controlTls: (ip, port) => tlsIndex.get(endpoint(canonicalIp(ip) ?? ip, port)),
+    ipInfo: (ip) => ipInfoIndex.get(canonicalIp(ip) ?? ip),
     isProviderHost,
   };
 }

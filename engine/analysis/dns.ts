@@ -10,7 +10,7 @@
  */
 import { IP_FLAG } from '../control-protocol';
 import { ev } from '../evidence';
-import { bogon as isBogon, familyOf as ipFamily } from './ip-facts';
+import { ipFamily, isBogon } from '../ip';
 import type { Evidence } from '../types';
 import type { BlockpageResult } from './blockpage';
 import type { Context } from './context';

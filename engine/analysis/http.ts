@@ -15,7 +15,8 @@ import type { ControlHttpRequestResult } from '../control-protocol';
 import { pageTitle } from '../page-title';
 import type { Evidence, HttpObservation } from '../types';
 import type { BlockpageResult } from './blockpage';
-import { urlParts, type Context } from './context';
+import { urlParts } from '../hosts';
+import type { Context } from './context';
 import { none, scores, shift, type Scores, type StepResult } from './scores';
 
 export interface HttpResult extends StepResult {

@@ -6,7 +6,7 @@
  * `local`, whatever else was seen.
  */
 import { ev } from '../evidence';
-import { familyOf as ipFamily } from './ip-facts';
+import { ipFamily } from '../ip';
 import type { Evidence, LocalCause } from '../types';
 import type { Context } from './context';
 

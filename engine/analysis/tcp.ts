@@ -8,7 +8,7 @@
  * side says nothing about the site (ooni/data masks them the same way).
  */
 import { ev, type EvidenceCode } from '../evidence';
-import { endpointOf as endpoint, familyOf as ipFamily } from './ip-facts';
+import { endpoint, ipFamily } from '../ip';
 import type { FailureClass } from '../failure';
 import type { Evidence, TcpObservation } from '../types';
 import type { Context } from './context';
