@@ -6,7 +6,7 @@
  * No browser API here: the service and the scripts read the same file.
  */
 import raw from './providers.json';
-import { hostMatchesDomain, normalizeHost } from '../lib/hosts';
+import { hostMatchesDomain, hostPattern, normalizeHost } from '../engine/hosts';
 
 export interface Source {
   type: 'repo' | 'page' | string;
@@ -116,7 +116,7 @@ export function catalogDomains(): string[] {
 
 /** Match patterns for the manifest's host permissions: each root and its subdomains. */
 export function catalogHostPatterns(): string[] {
-  return catalogDomains().map((d) => `*://*.${d}/*`);
+  return catalogDomains().map(hostPattern);
 }
 
 export function providerForHost(host: string): CatalogProvider | undefined {

@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { ask } from '../lib/ask';
-import { normalizeHost } from '../lib/hosts';
+import { normalizeHost } from '../engine/hosts';
 import { messageKey, t } from '../lib/i18n';
 import { originPattern } from '../lib/watch-list';
 

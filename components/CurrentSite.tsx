@@ -30,7 +30,9 @@ export function CurrentSite({ current, now, onWatch, onCheck }: {
   }
   const { state } = current;
   const latest = state.failures[0];
-  const failing = latest && state.failedRecently;
+  // The background judged at its last answer, and the popup asks again only when storage changes: a
+  // failure that ages out of the recent window while the popup stays open changes nothing stored.
+  const failing = latest && state.failedRecently && (state.recentUntil === undefined || now <= state.recentUntil);
   return (
     <section class={`card current ${failing ? 'failed' : 'ok'}`} data-testid="current" data-host={state.host}>
       {failing ? (

@@ -5,6 +5,8 @@ import { ask } from '../lib/ask';
 import { messageKey, t } from '../lib/i18n';
 import type { WatchedDomain } from '../lib/messages';
 import type { Settings } from '../lib/settings';
+import { STORAGE_KEYS } from '../lib/storage';
+import { onStateChanged } from '../lib/watch-changes';
 import { AddSiteForm } from './AddSiteForm';
 
 function groupByProvider(domains: WatchedDomain[]): Array<{ name: string; domains: string[] }> {
@@ -50,7 +52,12 @@ export function Options() {
     setSettings(current.settings);
   }, []);
 
-  useEffect(() => void reload(), [reload]);
+  // Another options tab may change the list or the settings while this one is open. The failure log
+  // is not shown here, and a burst of failures must not reload it.
+  useEffect(() => {
+    void reload();
+    return onStateChanged(() => void reload(), { keys: [STORAGE_KEYS.userDomains, STORAGE_KEYS.settings] });
+  }, [reload]);
 
   const report = (message: string, ok: boolean) => {
     setStatus({ message, ok });

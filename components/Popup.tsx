@@ -1,18 +1,23 @@
 /**
  * The popup: what happened on the current tab, then recent problems of every watched provider.
- * It asks the background (lib/messages.ts) and refreshes while open, so a failure that happens while
- * it is showing appears without reopening it.
+ * It asks the background (lib/messages.ts) once when it opens, then again only when Detour's stored
+ * state changes (lib/watch-changes.ts), so a failure that happens while it is showing appears without
+ * reopening it and an idle popup costs the background nothing.
  */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { ask } from '../lib/ask';
-import { hostOf } from '../lib/hosts';
+import { hostOf } from '../engine/hosts';
 import { t } from '../lib/i18n';
 import type { HostState } from '../lib/messages';
+import { onStateChanged } from '../lib/watch-changes';
 import { CurrentSite, type Current } from './CurrentSite';
 import { RecentProblems } from './RecentProblems';
 
-const REFRESH_MS = 1500;
+/** "2 minutes ago" needs no finer clock; the tick only re-renders, it asks the background nothing. */
+export const CLOCK_MS = 30_000;
+/** A load that failed (the background not answering yet) is tried again: no later change may come. */
+export const RETRY_MS = 2_000;
 
 /** The host the popup is about: `?host=` (links from Detour's own pages, tests), else the active tab's. */
 async function currentHost(): Promise<string | undefined> {
@@ -34,28 +39,52 @@ export function Popup() {
   const [storageProblems, setStorageProblems] = useState(false);
   const [now, setNow] = useState(Date.now());
 
-  const refresh = useCallback(async (host: string | undefined) => {
-    const [nextCurrent, nextOverview] = await Promise.all([loadCurrent(host), ask({ type: 'get-overview' })]);
-    setCurrent(nextCurrent);
-    setOverview(nextOverview);
-    setNow(Date.now());
-  }, []);
+  const load = useRef<() => Promise<void>>(async () => {});
 
   useEffect(() => {
-    let timer: ReturnType<typeof setInterval> | undefined;
-    void (async () => {
-      const host = await currentHost();
-      const status = await ask({ type: 'get-status' });
-      setStorageProblems(status.storageProblems.length > 0);
-      await refresh(host);
-      timer = setInterval(() => void refresh(host), REFRESH_MS);
-    })();
-    return () => clearInterval(timer);
-  }, [refresh]);
+    let closed = false;
+    let issued = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const host = currentHost().catch(() => undefined);
+
+    load.current = async () => {
+      clearTimeout(retry);
+      const mine = ++issued;
+      try {
+        const [nextCurrent, nextOverview] = await Promise.all([host.then(loadCurrent), ask({ type: 'get-overview' })]);
+        // Answers can overtake each other, and no later poll would put a stale one right.
+        if (closed || mine !== issued) return;
+        setCurrent(nextCurrent);
+        setOverview(nextOverview);
+        setNow(Date.now());
+      } catch {
+        // The background did not answer (starting, being updated), and no later change may come.
+        if (!closed && mine === issued) retry = setTimeout(() => void load.current(), RETRY_MS);
+      }
+    };
+
+    // Subscribed before the first load is sent, so a change made while it is answered is not lost.
+    const stop = onStateChanged(() => void load.current());
+    const clock = setInterval(() => setNow(Date.now()), CLOCK_MS);
+    void load.current();
+    void ask({ type: 'get-status' })
+      .then((status) => !closed && setStorageProblems(status.storageProblems.length > 0))
+      .catch(() => {});
+    return () => {
+      closed = true;
+      stop();
+      clearInterval(clock);
+      clearTimeout(retry);
+    };
+  }, []);
 
   const check = (host: string) => {
     setCurrent((c) => (c.kind === 'watched' ? { ...c, state: { ...c.state, probing: true } } : c));
-    void ask({ type: 'probe-host', host }).then(() => refresh(host));
+    // The run's start and end arrive as storage changes as well; asking when it answers does not
+    // depend on them, and costs one request per click.
+    void ask({ type: 'probe-host', host })
+      .catch(() => undefined)
+      .then(() => load.current());
   };
 
   const watch = (host: string) => {

@@ -1,4 +1,8 @@
-/** Host names as Detour compares them: lower case, ASCII (punycode), no trailing dot. */
+/**
+ * Host names and URLs as Detour compares and keeps them: lower case, ASCII (punycode), no trailing
+ * dot; URLs without query or fragment. Pure, shared by the catalog, the engine, the extension and the
+ * service: one rule each.
+ */
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -29,16 +33,36 @@ export function hostMatchesDomain(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
 }
 
-/** The host of a URL, or undefined for anything that is not http(s). */
-export function hostOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
+export interface UrlParts {
+  scheme: string;
+  /** Lower case; IPv6 without its brackets. */
+  host: string;
+  port: number;
+}
+
+/** Scheme, host and port (the scheme's default when none is written), or undefined for no URL. */
+export function urlParts(url: string): UrlParts | undefined {
   try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
-    return parsed.hostname.replace(/\.$/, '').toLowerCase();
+    const u = new URL(url);
+    const scheme = u.protocol.replace(/:$/, '');
+    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const port = u.port ? Number(u.port) : scheme === 'https' ? 443 : scheme === 'http' ? 80 : 0;
+    return { scheme, host, port };
   } catch {
     return undefined;
   }
+}
+
+/** The host of a URL, or undefined for anything that is not http(s). */
+export function hostOf(url: string | undefined): string | undefined {
+  const parts = url ? urlParts(url) : undefined;
+  if (!parts || (parts.scheme !== 'http' && parts.scheme !== 'https')) return undefined;
+  return parts.host.replace(/\.$/, '');
+}
+
+/** The match pattern that grants a domain and its subdomains (host permissions, webRequest filters). */
+export function hostPattern(domain: string): string {
+  return `*://*.${domain}/*`;
 }
 
 /**

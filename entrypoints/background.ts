@@ -7,18 +7,18 @@ import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { siblingDomains } from '../catalog/catalog';
 import { classifyWith } from '../engine/verdict-core';
-import type { FingerprintSet } from '../engine/fingerprints';
 import { clearBadge, showFailureBadge, showFailureBadgeSettled } from '../lib/badge';
 import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
 import { loadFingerprints } from '../lib/fingerprints-asset';
-import { createMessageHandlers, handleMessage } from '../lib/handle-messages';
-import { hostOf } from '../lib/hosts';
+import { createMessageTable, handleMessage } from '../lib/handle-messages';
+import { hostOf } from '../engine/hosts';
 import { observeFailures, type FailureSink } from '../lib/observe-failures';
 import { probeTriggerFor, ProbeScheduler } from '../lib/probe-scheduler';
 import { listenWhileProbing } from '../lib/probes/listen-while-probing';
 import { OwnRequests } from '../lib/probes/own-requests';
 import { runProbes, type ProbeEnvironment } from '../lib/probes/run-probes';
+import { entriesAsNamed } from '../lib/refine-failure';
 import { recoverMissedFailures } from '../lib/recover-missed-failures';
 
 export default defineBackground({
@@ -27,7 +27,6 @@ export default defineBackground({
   main() {
     const state = new DetourState(browser.storage.local);
     const own = new OwnRequests();
-    let fingerprints: FingerprintSet | undefined;
 
     const probeEnvironment = (host: string): ProbeEnvironment => ({
       fetch: (input, init) => fetch(input, init),
@@ -43,15 +42,11 @@ export default defineBackground({
     const scheduler = new ProbeScheduler({
       storage: browser.storage.local,
       now: Date.now,
-      classify: (observations) => classifyWith(observations, fingerprints),
+      measure: (trigger) => runProbes(trigger, probeEnvironment(trigger.host)),
+      loggedFailure: (trigger) => state.loggedFailure(trigger.host, trigger.url),
+      // The fingerprints are read from the package the first time a verdict needs them.
+      classify: async (observations) => classifyWith(observations, await loadFingerprints()),
       activity: listenWhileProbing(own),
-      onVerdict: (stored) => state.refineFromProbe(stored),
-      // The fingerprints load alongside the probes; classify() (synchronous) runs after both.
-      probe: async (trigger) => {
-        const [observations, loaded] = await Promise.all([runProbes(trigger, probeEnvironment(trigger.host)), loadFingerprints()]);
-        fingerprints = loaded;
-        return observations;
-      },
     });
 
     const sink: FailureSink = {
@@ -68,15 +63,16 @@ export default defineBackground({
 
     onWatchedTabLoaded((tabId, url) => {
       const host = hostOf(url);
-      const latest = host ? state.hostState(host) : undefined;
-      if (host && latest?.failedRecently && latest.failures[0]) void showFailureBadge(tabId, host, latest.failures[0].class);
+      if (!host || !state.failedRecently(host)) return;
+      const [latest] = entriesAsNamed(state.record(host)?.entries ?? [], scheduler.verdictFor(host));
+      if (latest) void showFailureBadge(tabId, host, latest.class);
     });
 
-    const handlers = createMessageHandlers(state, scheduler, {
+    const messages = createMessageTable(state, scheduler, {
       listenersSince: Date.now(),
       userDomainsChanged: observer.userDomainsChanged,
     });
-    browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(handlers, state, message, sender));
+    browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(messages, state, message, sender));
 
     const recover = () => void recoverMissedFailures(state, sink.failure);
     browser.runtime.onInstalled.addListener(recover);

@@ -2,7 +2,7 @@
 import { browser } from 'wxt/browser';
 import type { FailureClass } from '../engine/failure';
 import { setTabBadge } from './browser-adapter';
-import { hostOf } from './hosts';
+import { hostOf } from '../engine/hosts';
 import { reasonText, t } from './i18n';
 
 const FAILURE_RED = '#c5221f';

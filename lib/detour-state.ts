@@ -3,8 +3,6 @@
  * service-worker life and written back through a coalescing writer. Storage is untrusted input: what
  * is corrupt is dropped, counted and reported (get-status), never allowed to stop Detour.
  */
-import { providerForHost } from '../catalog/catalog';
-import type { StoredVerdict } from './probe-scheduler';
 import {
   emptyLog,
   failedRecently,
@@ -15,23 +13,13 @@ import {
   type FailureEntry,
   type FailureEvent,
   type FailureLog,
+  type HostRecord,
 } from './failure-log';
 import { createCoalescingWriter, type CoalescingWriter } from './coalescing-writer';
-import type { HostState } from './messages';
 import { DEFAULT_SETTINGS, parseSettings, type Settings, type SettingsProblem } from './settings';
-import { summarize, WatchList } from './watch-list';
-
-/** The subset of storage.local Detour uses; the fake in unit tests implements the same. */
-export interface KeyValueStorage {
-  get(keys: string[]): Promise<Record<string, unknown>>;
-  set(items: Record<string, unknown>): Promise<void>;
-}
-
-export const STORAGE_KEYS = {
-  failureLog: 'failureLog',
-  userDomains: 'userDomains',
-  settings: 'settings',
-} as const;
+import { namedByEcho } from './refine-failure';
+import { STORAGE_KEYS, type KeyValueStorage, type ProbeTrigger } from './storage';
+import { WatchList } from './watch-list';
 
 /**
  * A top-level navigation failure reaches Detour twice: as webRequest's main_frame error and as
@@ -63,7 +51,7 @@ export class DetourState {
   private async load(): Promise<void> {
     let stored: Record<string, unknown> = {};
     try {
-      stored = await this.storage.get(Object.values(STORAGE_KEYS));
+      stored = await this.storage.get([STORAGE_KEYS.failureLog, STORAGE_KEYS.userDomains, STORAGE_KEYS.settings]);
     } catch (error) {
       this.storageProblems.push(`storage could not be read: ${String(error)}`);
     }
@@ -114,34 +102,23 @@ export class DetourState {
     if (key) this.navigationEcho.set(key, { source: event.source, at: event.at, entry });
   }
 
-  /**
-   * Firefox's webRequest words certificate errors as a sentence in the user's language, which Detour
-   * cannot always read; webNavigation's report of the same navigation carries the stable nsresult.
-   * When the echo knows more, the entry takes its class. Returns the entry only when it changed.
-   */
+  /** The echo names an entry the first report could not (lib/refine-failure.ts, rule 2). */
   private refine(entry: FailureEntry, event: FailureEvent): FailureEntry | undefined {
-    if (entry.class !== 'unknown' || event.class === 'unknown') return undefined;
-    entry.class = event.class;
-    entry.error = event.error;
-    if (event.certificate) entry.certificate = event.certificate;
+    const named = namedByEcho(entry, event);
+    if (!named) return undefined;
+    Object.assign(entry, named);
     this.logWriter.schedule();
     return entry;
   }
 
-  /**
-   * The browser sometimes names no cause at all (Firefox's generic NS_ERROR_FAILURE); the probe's retry
-   * of the same URL, moments later, usually does. The latest such entry for the URL takes its class.
-   */
-  refineFromProbe(stored: Pick<StoredVerdict, 'host' | 'url' | 'observations'>): boolean {
-    const retry = stored.observations?.http?.[0];
-    if (stored.observations?.failure?.class !== 'unknown' || !retry?.failure) return false;
-    if (retry.failure === 'unknown' || retry.failure === 'ignored') return false;
-    const entry = this.log.hosts[stored.host]?.entries.find((e) => e.url === stored.url && e.class === 'unknown');
-    if (!entry) return false;
-    entry.class = retry.failure;
-    if (retry.certificate) entry.certificate = retry.certificate;
-    this.logWriter.schedule();
-    return true;
+  /** The newest logged failure of a URL: what a probe run assembles its observations with. */
+  loggedFailure(host: string, url: string): NonNullable<ProbeTrigger['failure']> | undefined {
+    const entry = this.record(host)?.entries.find((e) => e.url === url);
+    if (!entry) return undefined;
+    const failure: NonNullable<ProbeTrigger['failure']> = { class: entry.class, error: entry.error };
+    if (entry.certificate) failure.certificate = entry.certificate;
+    if (entry.ip) failure.ip = entry.ip;
+    return failure;
   }
 
   /** Records a success; returns true when the host's "failed recently" state changed. */
@@ -157,19 +134,9 @@ export class DetourState {
     return failedRecently(this.log.hosts[host], this.now());
   }
 
-  hostState(host: string): HostState {
-    const record = this.log.hosts[host];
-    const state: HostState = {
-      host,
-      watched: this.watch.isWatched(host),
-      failures: record ? record.entries.map((e) => ({ ...e })) : [],
-      failedRecently: failedRecently(record, this.now()),
-      probing: false,
-    };
-    const provider = summarize(providerForHost(host));
-    if (provider) state.provider = provider;
-    if (record?.lastOkAt !== undefined) state.lastOkAt = record.lastOkAt;
-    return state;
+  /** A host's failures; the view of it is built in lib/host-view.ts. */
+  record(host: string): HostRecord | undefined {
+    return Object.prototype.hasOwnProperty.call(this.log.hosts, host) ? this.log.hosts[host] : undefined;
   }
 
   /** Hosts with failures, most recent first. */

@@ -4,7 +4,7 @@
  */
 import { classifyBrowserError } from './browser-errors';
 import type { FailureEvent } from './failure-log';
-import { hostOf, redactUrl } from './hosts';
+import { hostOf, redactUrl } from '../engine/hosts';
 
 /** The fields Detour reads from webNavigation.onErrorOccurred (same in both browsers). */
 export interface NavigationErrorDetails {

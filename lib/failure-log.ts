@@ -1,11 +1,12 @@
 /**
  * The failure log: what failed, per host, bounded. Pure data and functions; persistence is the
- * caller's (see failure-store.ts). A webmail app that fails hundreds of requests a minute must not grow
+ * caller's (lib/detour-state.ts). A webmail app that fails hundreds of requests a minute must not grow
  * memory or storage: repeats collapse into one entry with a count, and every list has a cap.
  */
 import { isFailureClass, type CertificateProblem, type FailureClass } from '../engine/failure';
 import { isIp } from '../engine/ip';
-import { hostOf, normalizeHost, redactUrl } from './hosts';
+import { hostOf, normalizeHost, redactUrl } from '../engine/hosts';
+import { replacesStall } from './refine-failure';
 
 /** Where Detour saw the failure. */
 export type FailureSource =
@@ -95,12 +96,8 @@ function sameFailure(entry: FailureEntry, event: FailureEvent): boolean {
  */
 export function recordFailure(log: FailureLog, event: FailureEvent): FailureEntry {
   const record = (log.hosts[event.host] ??= { host: event.host, entries: [] });
-  // A stall is a placeholder: when the browser finally reports the real error for that URL, the stall
-  // entry becomes that error instead of standing beside it.
-  const stalled = record.entries.find(
-    (e) => e.class === 'stalled' && e.url === event.url && event.at - e.lastAt <= LIMITS.collapseWindowMs,
-  );
-  const existing = event.class !== 'stalled' && stalled ? stalled : record.entries.find((e) => sameFailure(e, event));
+  const stalled = record.entries.find((e) => replacesStall(e, event));
+  const existing = stalled ?? record.entries.find((e) => sameFailure(e, event));
   let entry: FailureEntry;
   if (existing) {
     if (existing === stalled) {
@@ -144,7 +141,7 @@ export function recordSuccess(log: FailureLog, host: string, at: number): boolea
   return before !== failedRecently(record, at);
 }
 
-function lastFailureAt(record: HostRecord): number {
+export function lastFailureAt(record: HostRecord): number {
   return record.entries.reduce((max, e) => Math.max(max, e.lastAt), 0);
 }
 

@@ -9,17 +9,17 @@ import { compileFingerprints, type FingerprintSet, type FingerprintsData } from 
 /** Where the build puts the data (wxt.config.ts). */
 export const FINGERPRINTS_ASSET = 'fingerprints.json';
 
-let loading: Promise<FingerprintSet | undefined> | undefined;
+let loading: Promise<FingerprintSet | null> | undefined;
 
-/** The compiled set, or undefined when the file cannot be read (matching is then skipped, not fatal). */
-export function loadFingerprints(): Promise<FingerprintSet | undefined> {
+/** The compiled set, or null when the file cannot be read (matching is then skipped, not fatal). */
+export function loadFingerprints(): Promise<FingerprintSet | null> {
   loading ??= fetch(browser.runtime.getURL(`/${FINGERPRINTS_ASSET}` as '/popup.html'))
     .then((response) => response.json() as Promise<FingerprintsData>)
     .then(compileFingerprints)
     .catch((error: unknown) => {
       console.error('Detour: block-page fingerprints unavailable', error);
       loading = undefined;
-      return undefined;
+      return null;
     });
   return loading;
 }

@@ -5,8 +5,9 @@
  */
 import { browser } from 'wxt/browser';
 import type { DetourState } from './detour-state';
-import { hostOf, normalizeHost } from './hosts';
-import type { ErrorResponse, HostState, Request, ResponseMap } from './messages';
+import { hostOf, normalizeHost } from '../engine/hosts';
+import { hostView } from './host-view';
+import type { ErrorResponse, HostState, RequestOf, RequestType, ResponseOf } from './messages';
 import type { ProbeScheduler } from './probe-scheduler';
 import { originPattern } from './watch-list';
 
@@ -16,98 +17,117 @@ export interface MessageHooks {
   userDomainsChanged(): void;
 }
 
-type Handlers = { [T in Request['type']]: (request: Extract<Request, { type: T }>) => Promise<ResponseMap[T]> };
+/** One message: how to tell a well-formed request, and how to answer it. */
+interface MessageEntry<T extends RequestType> {
+  valid(message: Record<string, unknown>): boolean;
+  handle(request: RequestOf<T>): Promise<ResponseOf<T>>;
+}
 
-export function createMessageHandlers(state: DetourState, scheduler: ProbeScheduler, hooks: MessageHooks): Handlers {
+/**
+ * Every message, one entry each. The type lists every request of lib/messages.ts, so a message added
+ * there and forgotten here does not compile.
+ */
+export type MessageTable = { [T in RequestType]: MessageEntry<T> };
+
+const always = () => true;
+const shortString = (value: unknown) => typeof value === 'string' && value.length <= 300;
+
+export function createMessageTable(state: DetourState, scheduler: ProbeScheduler, hooks: MessageHooks): MessageTable {
   // The verdicts load apart from the rest of the state: a popup opened as the worker wakes would
   // otherwise be told "no verdict" for a host that has one.
   const describe = async (host: string): Promise<HostState> => {
     await scheduler.ready;
-    const described = { ...state.hostState(host), probing: scheduler.isRunning(host) };
-    const verdict = scheduler.verdictFor(host);
-    return verdict ? { ...described, verdict } : described;
+    return hostView(host, {
+      record: state.record(host),
+      watched: state.watch.isWatched(host),
+      verdict: scheduler.verdictFor(host),
+      probing: scheduler.isRunning(host),
+      now: Date.now(),
+    });
   };
   return {
-    'get-status': async () => ({
-      ready: true,
-      version: browser.runtime.getManifest().version,
-      listenersSince: hooks.listenersSince,
-      storageProblems: [...state.storageProblems],
-    }),
-    'get-state': async ({ host }) => {
-      const normalized = normalizeHost(host);
-      // Records are keyed by host name. Anything else has none, and must not be looked up: the
-      // stores are plain objects, where `__proto__` or `constructor` would find Object's own members.
-      return normalized ? describe(normalized) : { host, watched: false, failures: [], failedRecently: false, probing: false };
+    'get-status': {
+      valid: always,
+      handle: async () => ({
+        ready: true,
+        version: browser.runtime.getManifest().version,
+        listenersSince: hooks.listenersSince,
+        storageProblems: [...state.storageProblems],
+      }),
     },
-    'get-tab-state': async ({ tabId }) => {
-      const tab = await browser.tabs.get(tabId).catch(() => undefined);
-      const host = hostOf(tab?.url);
-      return host && state.watch.isWatched(host) ? describe(host) : null;
+    'get-state': {
+      valid: (m) => shortString(m.host),
+      handle: async ({ host }) => {
+        const normalized = normalizeHost(host);
+        // Records are keyed by host name. Anything else has none, and must not be looked up: the
+        // stores are plain objects, where `__proto__` or `constructor` would find Object's own members.
+        return normalized ? describe(normalized) : { host, watched: false, failures: [], failedRecently: false, probing: false };
+      },
     },
-    'get-overview': async () => ({ hosts: await Promise.all(state.recentHosts().map(describe)), watchedCount: state.watch.list().length }),
-    'probe-host': async ({ host: input }) => {
-      const host = normalizeHost(input);
-      if (!host || !state.watch.isWatched(host)) return { error: 'not-watched' };
-      const latest = state.hostState(host).failures[0];
-      const url = latest?.url ?? `https://${host}/`;
-      await scheduler.trigger({ host, url, startedAt: Date.now(), reason: 'user' }, { force: true });
-      return describe(host);
+    'get-tab-state': {
+      valid: (m) => typeof m.tabId === 'number' && Number.isInteger(m.tabId),
+      handle: async ({ tabId }) => {
+        const tab = await browser.tabs.get(tabId).catch(() => undefined);
+        const host = hostOf(tab?.url);
+        return host && state.watch.isWatched(host) ? describe(host) : null;
+      },
     },
-    'get-watch-list': async () => ({ domains: state.watch.list() }),
-    'watch-add': async ({ domain }) => {
-      const added = state.watch.add(domain);
-      if ('error' in added) return added;
-      const granted = await browser.permissions.contains({ origins: [originPattern(added.domain)] });
-      if (!granted) {
-        state.watch.remove(added.domain);
-        return { error: 'permission-not-granted' };
-      }
-      await state.saveUserDomains();
-      hooks.userDomainsChanged();
-      return added;
+    'get-overview': {
+      valid: always,
+      handle: async () => ({ hosts: await Promise.all(state.recentHosts().map(describe)), watchedCount: state.watch.list().length }),
     },
-    'watch-remove': async ({ domain }) => {
-      const removed = state.watch.remove(domain);
-      if ('error' in removed) return removed;
-      await state.saveUserDomains();
-      hooks.userDomainsChanged();
-      // Give the permission back: Detour holds host access only for what it watches.
-      await browser.permissions.remove({ origins: [originPattern(removed.domain)] }).catch(() => false);
-      return removed;
+    'probe-host': {
+      valid: (m) => shortString(m.host),
+      handle: async ({ host: input }) => {
+        const host = normalizeHost(input);
+        if (!host || !state.watch.isWatched(host)) return { error: 'not-watched' };
+        const latest = state.record(host)?.entries[0];
+        const url = latest?.url ?? `https://${host}/`;
+        await scheduler.trigger({ host, url, startedAt: Date.now(), reason: 'user' }, { force: true });
+        return describe(host);
+      },
     },
-    'get-settings': async () => ({ settings: state.settings, problems: state.settingsProblems }),
-    'set-settings': async ({ settings }) => state.updateSettings(settings ?? {}),
-    'clear-failures': async () => {
-      await Promise.all([state.clearFailures(), scheduler.clear()]);
-      return { ok: true };
+    'get-watch-list': { valid: always, handle: async () => ({ domains: state.watch.list() }) },
+    'watch-add': {
+      valid: (m) => shortString(m.domain),
+      handle: async ({ domain }) => {
+        const added = state.watch.add(domain);
+        if ('error' in added) return added;
+        const granted = await browser.permissions.contains({ origins: [originPattern(added.domain)] });
+        if (!granted) {
+          state.watch.remove(added.domain);
+          return { error: 'permission-not-granted' };
+        }
+        await state.saveUserDomains();
+        hooks.userDomainsChanged();
+        return added;
+      },
+    },
+    'watch-remove': {
+      valid: (m) => shortString(m.domain),
+      handle: async ({ domain }) => {
+        const removed = state.watch.remove(domain);
+        if ('error' in removed) return removed;
+        await state.saveUserDomains();
+        hooks.userDomainsChanged();
+        // Give the permission back: Detour holds host access only for what it watches.
+        await browser.permissions.remove({ origins: [originPattern(removed.domain)] }).catch(() => false);
+        return removed;
+      },
+    },
+    'get-settings': { valid: always, handle: async () => ({ settings: state.settings, problems: state.settingsProblems }) },
+    'set-settings': {
+      valid: (m) => !!m.settings && typeof m.settings === 'object' && !Array.isArray(m.settings),
+      handle: async ({ settings }) => state.updateSettings(settings ?? {}),
+    },
+    'clear-failures': {
+      valid: always,
+      handle: async () => {
+        await Promise.all([state.clearFailures(), scheduler.clear()]);
+        return { ok: true };
+      },
     },
   };
-}
-
-function validRequest(message: unknown): message is Request {
-  if (!message || typeof message !== 'object') return false;
-  const m = message as Record<string, unknown>;
-  switch (m.type) {
-    case 'get-state':
-    case 'probe-host':
-      return typeof m.host === 'string' && m.host.length <= 300;
-    case 'get-tab-state':
-      return typeof m.tabId === 'number' && Number.isInteger(m.tabId);
-    case 'watch-add':
-    case 'watch-remove':
-      return typeof m.domain === 'string' && m.domain.length <= 300;
-    case 'set-settings':
-      return !!m.settings && typeof m.settings === 'object' && !Array.isArray(m.settings);
-    case 'get-overview':
-    case 'get-status':
-    case 'get-watch-list':
-    case 'get-settings':
-    case 'clear-failures':
-      return true;
-    default:
-      return false;
-  }
 }
 
 /** What the browser says about where a message came from (runtime.MessageSender, the part used here). */
@@ -131,13 +151,15 @@ export function fromOwnPage(sender: Sender | undefined, ownId: string, ownOrigin
 }
 
 /** Dispatches one message; every answer is JSON, errors included. */
-export async function handleMessage(handlers: Handlers, state: DetourState, message: unknown, sender: Sender | undefined): Promise<unknown> {
+export async function handleMessage(table: MessageTable, state: DetourState, message: unknown, sender: Sender | undefined): Promise<unknown> {
   if (!fromOwnPage(sender, browser.runtime.id, browser.runtime.getURL(''))) return { error: 'forbidden-sender' } satisfies ErrorResponse;
-  if (!validRequest(message)) return { error: 'bad-request' } satisfies ErrorResponse;
+  if (!message || typeof message !== 'object') return { error: 'bad-request' } satisfies ErrorResponse;
+  const m = message as Record<string, unknown>;
+  const entry = typeof m.type === 'string' && Object.prototype.hasOwnProperty.call(table, m.type) ? (table[m.type as RequestType] as MessageEntry<RequestType>) : undefined;
+  if (!entry || !entry.valid(m)) return { error: 'bad-request' } satisfies ErrorResponse;
   await state.ready;
-  const handler = handlers[message.type] as (r: Request) => Promise<unknown>;
   try {
-    return await handler(message);
+    return await entry.handle(m as unknown as RequestOf<RequestType>);
   } catch (error) {
     return { error: `failed: ${String(error)}` } satisfies ErrorResponse;
   }

@@ -3,7 +3,7 @@
  * end-to-end tests. Every answer is plain JSON. Documented in the README under "Contracts".
  */
 import type { FailureEntry, HostRecord } from './failure-log';
-import type { StoredVerdict } from './probe-scheduler';
+import type { StoredVerdict } from './storage';
 import type { Settings, SettingsProblem } from './settings';
 
 export interface ProviderSummary {
@@ -23,6 +23,8 @@ export interface HostState {
   lastOkAt?: number;
   /** A failure in the last RECENT_MS with no success after it: what the badge shows. */
   failedRecently: boolean;
+  /** While failedRecently: when it stops being true unless something new happens (ms since epoch). */
+  recentUntil?: number;
   /** The latest verdict of the probes for this host: why it failed. */
   verdict?: StoredVerdict;
   /** Probes are running for this host right now. */

@@ -22,7 +22,7 @@ import {
   type RequestDetails,
 } from './failure-events';
 import { isOwnRequest } from './browser-adapter';
-import { hostOf, redactUrl } from './hosts';
+import { hostOf, redactUrl } from '../engine/hosts';
 import type { OwnRequests } from './probes/own-requests';
 import { StallDetector } from './stall-detector';
 import { navigationFilters } from './watch-list';

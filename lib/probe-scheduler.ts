@@ -7,22 +7,12 @@
  * never sees two verdicts for one failure.
  */
 import type { Observations, Verdict } from '../engine/types';
-import type { CertificateProblem, FailureClass } from '../engine/failure';
-import { ev } from '../engine/evidence';
-import type { KeyValueStorage } from './detour-state';
 import type { FailureEvent } from './failure-log';
-import { redactUrl } from './hosts';
+import { redactUrl } from '../engine/hosts';
+import { assembleObservations, type ProbeMeasurements } from './probes/assemble-observations';
+import { failureAtAssembly, namedByRetry } from './refine-failure';
+import { STORAGE_KEYS, type KeyValueStorage, type PendingRun, type ProbeTrigger, type StoredVerdict } from './storage';
 import { parsePendingRun, parseStoredVerdict } from './stored-probe-state';
-
-export interface ProbeTrigger {
-  host: string;
-  url: string;
-  failure?: { class: FailureClass; certificate?: CertificateProblem; error?: string; ip?: string };
-  /** Navigation start (or the failure's time): the probe budget counts from here. */
-  startedAt: number;
-  /** `user`: the popup's "check again". */
-  reason: 'failure' | 'user' | 'resume';
-}
 
 /** The probe run a recorded failure sets off. */
 export function probeTriggerFor(event: FailureEvent): ProbeTrigger {
@@ -32,27 +22,6 @@ export function probeTriggerFor(event: FailureEvent): ProbeTrigger {
   return { host: event.host, url: event.url, failure, startedAt: event.startedAt ?? event.at, reason: 'failure' };
 }
 
-export interface StoredVerdict {
-  runId: string;
-  host: string;
-  url: string;
-  verdict: Verdict;
-  /** What set the run off: the failure class, or `user`. */
-  trigger: FailureClass | 'user';
-  startedAt: number;
-  finishedAt: number;
-  /** What the probes saw, without page bodies: the verdict's working, for details and bug reports. */
-  observations?: Observations;
-}
-
-interface PendingRun {
-  runId: string;
-  trigger: ProbeTrigger;
-  since: number;
-}
-
-export const SCHEDULER_KEYS = { verdicts: 'verdicts', pending: 'probeRuns' } as const;
-
 const LIMITS = {
   /** A verdict this fresh answers a new failure of the same kind without probing again. */
   freshMs: 60_000,
@@ -61,14 +30,21 @@ const LIMITS = {
   hosts: 100,
 };
 
+/**
+ * One run, in order: measure the network (lib/probes/run-probes.ts), assemble the measurements with
+ * the failure as the log knows it by then (lib/probes/assemble-observations.ts), let the engine
+ * decide, store. Nothing here writes back into the failure log.
+ */
 export interface SchedulerDeps {
   storage: KeyValueStorage;
-  probe(trigger: ProbeTrigger): Promise<Observations>;
-  classify(observations: Observations): Verdict;
+  measure(trigger: ProbeTrigger): Promise<ProbeMeasurements>;
+  /** The logged failure of the trigger's URL now (it may have been named better since the run began). */
+  loggedFailure?(trigger: ProbeTrigger): NonNullable<ProbeTrigger['failure']> | undefined;
+  /** The engine; asynchronous because the block-page fingerprints load on first use. */
+  classify(observations: Observations): Promise<Verdict> | Verdict;
   now(): number;
   /** Told when a run starts and when all runs are done (to listen for the probes' own requests). */
   activity?(running: boolean): void;
-  onVerdict?(stored: StoredVerdict): void;
 }
 
 /** A redirect target as Detour keeps URLs: no query, no fragment (they carry session tokens). */
@@ -133,9 +109,10 @@ export class ProbeScheduler {
   }
 
   private async load(): Promise<void> {
-    const stored = await this.deps.storage.get(Object.values(SCHEDULER_KEYS)).catch(() => ({}) as Record<string, unknown>);
-    this.verdicts = parseVerdicts(stored[SCHEDULER_KEYS.verdicts]);
-    this.pending = parsePending(stored[SCHEDULER_KEYS.pending]);
+    const keys = [STORAGE_KEYS.verdicts, STORAGE_KEYS.probeRuns];
+    const stored = await this.deps.storage.get(keys).catch(() => ({}) as Record<string, unknown>);
+    this.verdicts = parseVerdicts(stored[STORAGE_KEYS.verdicts]);
+    this.pending = parsePending(stored[STORAGE_KEYS.probeRuns]);
   }
 
   verdictFor(host: string): StoredVerdict | undefined {
@@ -170,18 +147,14 @@ export class ProbeScheduler {
   async trigger(trigger: ProbeTrigger, options: { force?: boolean } = {}): Promise<StoredVerdict> {
     await this.ready;
     const running = this.running.get(trigger.host);
-    if (running) {
-      this.refine(trigger);
-      return running.result;
-    }
+    // A later report of the same failure joins the run; it is in the log, where the run will read it.
+    if (running) return running.result;
     const previous = this.verdicts[trigger.host];
     const sameKind = (trigger.failure?.class ?? 'user') === previous?.trigger;
     if (!options.force && previous && sameKind && this.deps.now() - previous.finishedAt < LIMITS.freshMs) return previous;
 
-    // The run owns a copy whose failure can still be refined while it runs (see refine()).
-    const own: ProbeTrigger = { ...trigger, ...(trigger.failure ? { failure: { ...trigger.failure } } : {}) };
-    const run = this.start(own);
-    this.running.set(trigger.host, { trigger: own, result: run });
+    const run = this.start(trigger);
+    this.running.set(trigger.host, { trigger, result: run });
     if (this.running.size === 1) this.deps.activity?.(true);
     try {
       return await run;
@@ -191,16 +164,6 @@ export class ProbeScheduler {
     }
   }
 
-  /**
-   * A later report of the same failure may name it better (Firefox: the nsresult after a localized
-   * sentence). The run reads its trigger's failure when it assembles its observations, at the end.
-   */
-  private refine(trigger: ProbeTrigger): void {
-    const current = this.running.get(trigger.host)?.trigger;
-    if (!current?.failure || !trigger.failure) return;
-    if (current.failure.class === 'unknown' && trigger.failure.class !== 'unknown') Object.assign(current.failure, trigger.failure);
-  }
-
   private async start(trigger: ProbeTrigger): Promise<StoredVerdict> {
     const generation = this.generation;
     this.counter += 1;
@@ -208,15 +171,15 @@ export class ProbeScheduler {
     this.pending[trigger.host] = { runId, trigger, since: this.deps.now() };
     await this.save();
     const startedAt = this.deps.now();
-    let verdict: Verdict;
-    let observations: Observations | undefined;
+    let observations: Observations;
     try {
-      observations = await this.deps.probe(trigger);
-      verdict = this.deps.classify(observations);
+      const measured = await this.deps.measure(trigger);
+      observations = assembleObservations(measured, failureAtAssembly(trigger.failure, this.deps.loggedFailure?.(trigger)));
     } catch (error) {
-      // A bug in a probe must not leave the user with a spinner: say we could not tell.
-      verdict = { kind: 'unknown', confidence: 0, confirmed: false, evidence: [ev('probe_error', { error: String(error).slice(0, 200) })] };
+      // A bug in a probe must not leave the user with a spinner; the engine says it could not tell.
+      observations = { url: trigger.url, host: trigger.host, probeError: String(error).slice(0, 200) };
     }
+    const verdict = await this.deps.classify(observations);
     const stored: StoredVerdict = {
       runId,
       host: trigger.host,
@@ -226,7 +189,9 @@ export class ProbeScheduler {
       startedAt,
       finishedAt: this.deps.now(),
     };
-    if (observations) stored.observations = forStorage(observations);
+    const retry = namedByRetry(observations);
+    if (retry) stored.retry = retry;
+    stored.observations = forStorage(observations);
     delete this.pending[trigger.host];
     if (generation !== this.generation) {
       await this.save();
@@ -235,7 +200,6 @@ export class ProbeScheduler {
     this.verdicts[trigger.host] = stored;
     this.evict();
     await this.save();
-    this.deps.onVerdict?.(stored);
     return stored;
   }
 
@@ -252,7 +216,7 @@ export class ProbeScheduler {
 
   private save(): Promise<void> {
     return this.deps.storage
-      .set({ [SCHEDULER_KEYS.verdicts]: this.verdicts, [SCHEDULER_KEYS.pending]: this.pending })
+      .set({ [STORAGE_KEYS.verdicts]: this.verdicts, [STORAGE_KEYS.probeRuns]: this.pending })
       .catch((error: unknown) => console.error('Detour: could not save probe state', error));
   }
 }

@@ -8,7 +8,7 @@
 import { browser } from 'wxt/browser';
 import type { DetourState } from './detour-state';
 import type { FailureEntry, FailureEvent } from './failure-log';
-import { hostOf, redactUrl } from './hosts';
+import { hostOf, redactUrl } from '../engine/hosts';
 
 const ALREADY_SEEN_MS = 2 * 60_000;
 

@@ -10,8 +10,8 @@ import { EVIDENCE, isEvidenceCode } from '../engine/evidence';
 import { isFailureClass, type CertificateProblem, type FailureClass } from '../engine/failure';
 import { isIp } from '../engine/ip';
 import type { BlockingScope, BlockpageMatch, CensorshipMethod, Evidence, LocalCause, Verdict, VerdictKind } from '../engine/types';
-import { hostOf, normalizeHost, redactUrl } from './hosts';
-import type { ProbeTrigger, StoredVerdict } from './probe-scheduler';
+import { hostOf, normalizeHost, redactUrl } from '../engine/hosts';
+import type { ProbeTrigger, StoredVerdict } from './storage';
 
 /** More than the engine ever gives for one run; the rest of a longer list is dropped. */
 export const MAX_EVIDENCE = 64;

@@ -3,15 +3,13 @@
  * (each one backed by a host permission the user granted for it).
  */
 import { catalogDomains, providerForHost, type CatalogProvider } from '../catalog/catalog';
-import { hostMatchesDomain, normalizeHost } from './hosts';
+import { hostMatchesDomain, hostPattern, normalizeHost } from '../engine/hosts';
 import type { ProviderSummary, WatchedDomain } from './messages';
 
 export const MAX_USER_DOMAINS = 200;
 
 /** The match pattern that grants Detour a domain and its subdomains. */
-export function originPattern(domain: string): string {
-  return `*://*.${domain}/*`;
-}
+export const originPattern = hostPattern;
 
 /** webNavigation URL filters for a set of domains: the domain itself and any subdomain. */
 export function navigationFilters(domains: readonly string[]): Array<{ hostEquals: string } | { hostSuffix: string }> {

@@ -8,7 +8,8 @@
  * its query string) and of its plain-HTTP root; requests to the host's addresses and to the provider's
  * other official domains; the URL and addresses to the configured control service.
  *
- * The result is Observations (engine/types.ts); the engine turns them into a verdict.
+ * The result is raw measurements; lib/probes/assemble-observations.ts makes them Observations
+ * (engine/types.ts), and the engine a verdict.
  */
 import type { ControlRequest } from '../../engine/control-protocol';
 import type { CertificateProblem, FailureClass } from '../../engine/failure';
@@ -27,7 +28,8 @@ import { checkCanary } from './canaries';
 import { askControl } from './control';
 import { queryDoh } from './doh';
 import { markUrl, type OwnRequests } from './own-requests';
-import { readBodyPrefix, timedFetch, type Fetch } from './timed-fetch';
+import { readBodyPrefix, timedFetch, type Fetch, type FetchResult } from './timed-fetch';
+import { urlForIp, type AddressResult, type PageResult, type ProbeMeasurements } from './assemble-observations';
 
 export interface ProbeRequest {
   /** The failing URL, already without query string and fragment. */
@@ -74,7 +76,7 @@ function headersOf(response: Response | undefined): Record<string, string> | und
  * Fetches a URL on a watched host and learns from the browser's own report what happened: the exact
  * error, the IP it connected to, the status and headers of a redirect.
  */
-async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal, timeoutMs: number): Promise<HttpObservation & { ip?: string }> {
+async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal, timeoutMs: number): Promise<PageResult> {
   const id = env.own.open();
   try {
     const result = await timedFetch(env.fetch, markUrl(url, id), { redirect: 'manual', signal, timeoutMs });
@@ -118,28 +120,15 @@ async function addressProbe(env: ProbeEnvironment, url: string, signal: AbortSig
   return timedFetch(env.fetch, url, { mode: 'no-cors', signal, timeoutMs });
 }
 
-function failureOf(request: ProbeRequest): Observations['failure'] | undefined {
-  if (!request.failure) return undefined;
-  const failure: NonNullable<Observations['failure']> = { class: request.failure.class };
-  if (request.failure.certificate) failure.certificate = request.failure.certificate;
-  if (request.failure.error) failure.error = request.failure.error;
-  return failure;
-}
+const addressResult = (r: FetchResult): AddressResult => ({ ok: r.ok, timedOut: r.timedOut, elapsedMs: r.elapsedMs });
 
-function offlineObservations(request: ProbeRequest, now: number): Observations {
-  const observations: Observations = { url: request.url, host: request.host, offline: true, observedAt: now };
-  const failure = failureOf(request);
-  if (failure) observations.failure = failure;
-  return observations;
-}
-
-function urlForIp(scheme: 'http' | 'https', ip: string): string {
-  return `${scheme}://${ipFamily(ip) === 6 ? `[${ip}]` : ip}/`;
-}
-
-export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, outer?: AbortSignal): Promise<Observations> {
+/**
+ * Measures, in parallel and within the budget; lib/probes/assemble-observations.ts turns what came
+ * back into Observations once the run is over, with the failure as it is known by then.
+ */
+export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, outer?: AbortSignal): Promise<ProbeMeasurements> {
   // The browser knows it has no network: nothing to probe, and nothing to wait for.
-  if (!env.online()) return offlineObservations(request, env.now());
+  if (!env.online()) return { url: request.url, host: request.host, offline: true, observedAt: env.now() };
   const { settings } = env;
   // The browser's timestamps and the clock can disagree; a start "in the future" must not stretch the budget.
   const startedAt = Math.min(request.startedAt, env.now());
@@ -191,74 +180,29 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
           addressProbe(env, urlForIp('http', ip), signal, remaining()),
           https ? addressProbe(env, urlForIp('https', ip), signal, remaining()) : undefined,
         ]);
-        return { ip, http: httpResult, tls: tlsResult };
+        const result: NonNullable<ProbeMeasurements['addresses']>[number] = { ip, http: addressResult(httpResult) };
+        if (tlsResult) result.tls = addressResult(tlsResult);
+        return result;
       }),
     );
 
     const [canaryResults, systemAnswer, captiveState, retryResult, plainResult, siblingResults, controlResult, addresses] =
       await Promise.all([canaries, system, captive, retry, plainRoot, siblings, control, addressResults]);
-
-    // ---- assemble Observations: only what was observed ----
-    const observations: Observations = { url: request.url, host: request.host, observedAt: env.now() };
-    const failure = failureOf(request);
-    if (failure) observations.failure = failure;
-
-    for (const r of [retryResult, plainResult]) if (r?.ip) knownIps.add(r.ip);
-    const dns: DnsObservation[] = [];
-    if (systemAnswer) dns.push(systemAnswer);
-    else if (request.failure?.class === 'dns' || retryResult.failure === 'dns') {
-      dns.push({ kind: 'system', resolver: 'system', addrs: [], failure: 'nxdomain' });
-    } else if (knownIps.size > 0) {
-      dns.push({ kind: 'system', resolver: 'system', addrs: [...knownIps] });
-    }
-    dns.push(...dohAnswers);
-    observations.dns = dns;
-
-    const tcp: TcpObservation[] = [];
-    const tls: TlsObservation[] = [];
-    const http: HttpObservation[] = [];
-    const userIp = request.failure?.ip ?? retryResult.ip;
-    const tcpFailure = (c: FailureClass | undefined) => c === 'refused' || c === 'timeout' || c === 'unreachable';
-    // Only when the browser named the address. Chromium never does for a failed connect; the engine
-    // then assumes the system resolver's or the encrypted resolvers' addresses (engine/analysis/context.ts).
-    if (userIp && tcpFailure(request.failure?.class)) {
-      tcp.push({ ip: userIp, port: https ? 443 : 80, ok: false, failure: request.failure!.class });
-    }
-    const tlsFailure = (c: FailureClass | undefined) => c === 'reset' || c === 'tls' || c === 'closed' || c === 'certificate';
-    if (https && tlsFailure(request.failure?.class)) {
-      const t: TlsObservation = { serverName: request.host, ok: false, failure: request.failure!.class };
-      if (userIp) t.ip = userIp;
-      if (request.failure?.certificate) t.certificate = request.failure.certificate;
-      tls.push(t);
-    }
-    const { ip: _retryIp, ...retryObservation } = retryResult;
-    http.push(retryObservation);
-    if (plainResult) {
-      const { ip: _plainIp, ...plain } = plainResult;
-      http.push(plain);
-    }
-    for (const a of addresses) {
-      if (a.http.ok || a.http.timedOut) {
-        tcp.push({ ip: a.ip, port: 80, ok: a.http.ok, elapsedMs: a.http.elapsedMs, ...(a.http.ok ? {} : { failure: 'timeout' as const }) });
-        http.push({ url: urlForIp('http', a.ip), ok: a.http.ok, elapsedMs: a.http.elapsedMs, ...(a.http.ok ? {} : { failure: 'timeout' as const }) });
-      }
-      // A reset and a refused certificate look the same from here ("failed"), so only a completed
-      // handshake, or nothing at all until the deadline, is evidence.
-      if (a.tls?.ok) tls.push({ ip: a.ip, port: 443, serverName: null, ok: true, elapsedMs: a.tls.elapsedMs });
-      else if (a.tls?.timedOut && !tcp.some((t) => t.ip === a.ip && t.port === 443)) {
-        tcp.push({ ip: a.ip, port: 443, ok: false, failure: 'timeout', elapsedMs: a.tls.elapsedMs });
-      }
-    }
-    observations.tcp = tcp;
-    observations.tls = tls;
-    observations.http = http;
-    observations.canaries = canaryResults;
-    if (captiveState) observations.captivePortal = captiveState;
-    if (request.failure?.class === 'proxy' || retryResult.failure === 'proxy') observations.proxy = true;
-    if (env.siblings.length > 0) observations.siblings = siblingResults;
-    if ('control' in controlResult) observations.control = controlResult.control;
-    else observations.controlFailure = controlResult.controlFailure;
-    return observations;
+    const measured: ProbeMeasurements = {
+      url: request.url,
+      host: request.host,
+      observedAt: env.now(),
+      canaries: canaryResults,
+      doh: dohAnswers,
+      retry: retryResult,
+      control: controlResult,
+      addresses,
+    };
+    if (systemAnswer) measured.system = systemAnswer;
+    if (captiveState) measured.captivePortal = captiveState;
+    if (plainResult) measured.plainRoot = plainResult;
+    if (env.siblings.length > 0) measured.siblings = siblingResults;
+    return measured;
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', stop);

@@ -79,28 +79,3 @@ describe('background storage', () => {
     expect((await ask({ type: 'get-state', host: 'mail.proton.me' })).failures[0]!.count).toBe(1);
   });
 });
-
-describe('refining a failure the browser could not name', () => {
-  it("takes the class the probe's retry of the same URL saw", async () => {
-    const { DetourState } = await import('../../lib/detour-state');
-    const state = new DetourState(fakeBrowser.storage.local);
-    await state.ready;
-    state.recordFailure({ host: 'mailbox.org', url: 'https://mailbox.org/', class: 'unknown', error: 'Error code 2147500037', source: 'navigation', at: 1 });
-    const stored = {
-      host: 'mailbox.org',
-      url: 'https://mailbox.org/',
-      observations: {
-        url: 'https://mailbox.org/',
-        host: 'mailbox.org',
-        failure: { class: 'unknown' as const },
-        http: [{ url: 'https://mailbox.org/', ok: false, failure: 'reset' as const }],
-      },
-    };
-    expect(state.refineFromProbe(stored)).toBe(true);
-    expect(state.hostState('mailbox.org').failures[0]).toMatchObject({ class: 'reset', error: 'Error code 2147500037' });
-    // Nothing to refine a second time, and a retry that saw nothing precise changes nothing.
-    expect(state.refineFromProbe(stored)).toBe(false);
-    state.recordFailure({ host: 'mailbox.org', url: 'https://mailbox.org/x', class: 'unknown', error: 'e', source: 'navigation', at: 2 });
-    expect(state.refineFromProbe({ ...stored, url: 'https://mailbox.org/x', observations: { ...stored.observations, http: [{ url: 'x', ok: false, failure: 'unknown' as const }] } })).toBe(false);
-  });
-});

@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import background from '../../entrypoints/background';
 import { EVIDENCE_CODES } from '../../engine/evidence';
-import { STORAGE_KEYS } from '../../lib/detour-state';
-import { SCHEDULER_KEYS } from '../../lib/probe-scheduler';
+import { STORAGE_KEYS } from '../../lib/storage';
+
 import { DEFAULT_SETTINGS } from '../../lib/settings';
 import { MAX_EVIDENCE, MAX_PARAM_CHARS } from '../../lib/stored-probe-state';
 import { ask, installFakes, loopbackOnlyFetch, preloadStorage } from './fakes';
@@ -128,7 +128,7 @@ describe(`stored ${STORAGE_KEYS.settings}`, () => {
   });
 });
 
-describe(`stored ${SCHEDULER_KEYS.verdicts}`, () => {
+describe(`stored ${STORAGE_KEYS.verdicts}`, () => {
   const now = Date.now();
   const stored = (host: string, fields: Record<string, unknown> = {}, verdict: Record<string, unknown> = {}) => ({
     runId: 'r1',
@@ -224,7 +224,7 @@ describe(`stored ${SCHEDULER_KEYS.verdicts}`, () => {
   });
 });
 
-describe(`stored ${SCHEDULER_KEYS.pending}`, () => {
+describe(`stored ${STORAGE_KEYS.probeRuns}`, () => {
   afterEach(() => {
     vi.unstubAllGlobals();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostMatchesDomain, hostOf, normalizeHost, redactUrl } from '../../lib/hosts';
+import { hostMatchesDomain, hostOf, normalizeHost, redactUrl } from '../../engine/hosts';
 import { DEFAULT_SETTINGS, parseSettings } from '../../lib/settings';
 
 describe('hosts', () => {

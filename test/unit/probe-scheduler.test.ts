@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Observations, Verdict } from '../../engine/types';
-import type { KeyValueStorage } from '../../lib/detour-state';
-import { ProbeScheduler, SCHEDULER_KEYS, type ProbeTrigger } from '../../lib/probe-scheduler';
+import type { KeyValueStorage } from '../../lib/storage';
+import { classify } from '../../engine/verdict';
+import type { ProbeMeasurements } from '../../lib/probes/assemble-observations';
+import { ProbeScheduler } from '../../lib/probe-scheduler';
+import type { ProbeTrigger } from '../../lib/storage';
+import { STORAGE_KEYS } from '../../lib/storage';
 
 function memoryStorage(initial: Record<string, unknown> = {}): KeyValueStorage & { data: Record<string, unknown> } {
   const data = structuredClone(initial);
@@ -18,9 +22,15 @@ function trigger(host = 'mail.example.org', cls: 'reset' | 'dns' = 'reset'): Pro
   return { host, url: `https://${host}/`, failure: { class: cls }, startedAt: Date.now(), reason: 'failure' };
 }
 
-function scheduler(storage: KeyValueStorage, probe: (t: ProbeTrigger) => Promise<Observations>) {
+/** A scheduler whose measuring is `probe` and whose engine says censorship unless given another. */
+function scheduler(
+  storage: KeyValueStorage,
+  probe: (t: ProbeTrigger) => Promise<Omit<ProbeMeasurements, 'observedAt'>>,
+  classify: (o: Observations) => Verdict = () => verdict('censorship'),
+) {
   const activity: boolean[] = [];
-  const s = new ProbeScheduler({ storage, probe, classify: () => verdict('censorship'), now: Date.now, activity: (a) => activity.push(a) });
+  const measure = async (t: ProbeTrigger) => ({ observedAt: Date.now(), ...(await probe(t)) });
+  const s = new ProbeScheduler({ storage, measure, classify, now: Date.now, activity: (a) => activity.push(a) });
   return { s, activity };
 }
 
@@ -61,10 +71,10 @@ describe('probe scheduler', () => {
 
   it('restarts a run whose service worker was killed, and never leaves two verdicts', async () => {
     const storage = memoryStorage();
-    const killed = scheduler(storage, () => new Promise<Observations>(() => {}));
+    const killed = scheduler(storage, () => new Promise<never>(() => {}));
     void killed.s.trigger(trigger());
     await new Promise((r) => setTimeout(r, 10));
-    expect(Object.keys(storage.data[SCHEDULER_KEYS.pending] as object)).toEqual(['mail.example.org']);
+    expect(Object.keys(storage.data[STORAGE_KEYS.probeRuns] as object)).toEqual(['mail.example.org']);
 
     // A new service worker with the same storage.
     let resumed = 0;
@@ -75,14 +85,14 @@ describe('probe scheduler', () => {
     await next.s.resume();
     await new Promise((r) => setTimeout(r, 10));
     expect(resumed).toBe(1);
-    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
-    expect(Object.keys(storage.data[SCHEDULER_KEYS.verdicts] as object)).toEqual(['mail.example.org']);
+    expect(storage.data[STORAGE_KEYS.probeRuns]).toEqual({});
+    expect(Object.keys(storage.data[STORAGE_KEYS.verdicts] as object)).toEqual(['mail.example.org']);
     expect(next.s.verdictFor('mail.example.org')?.verdict.kind).toBe('censorship');
   });
 
   it('does not resume a run older than two minutes', async () => {
     const storage = memoryStorage({
-      [SCHEDULER_KEYS.pending]: { 'old.example.org': { runId: 'x', since: Date.now() - 10 * 60_000, trigger: trigger('old.example.org') } },
+      [STORAGE_KEYS.probeRuns]: { 'old.example.org': { runId: 'x', since: Date.now() - 10 * 60_000, trigger: trigger('old.example.org') } },
     });
     let runs = 0;
     const { s } = scheduler(storage, async (t) => {
@@ -91,12 +101,12 @@ describe('probe scheduler', () => {
     });
     await s.resume();
     expect(runs).toBe(0);
-    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
+    expect(storage.data[STORAGE_KEYS.probeRuns]).toEqual({});
   });
 
   it('does not resume a run for a host that is no longer watched', async () => {
     const storage = memoryStorage({
-      [SCHEDULER_KEYS.pending]: {
+      [STORAGE_KEYS.probeRuns]: {
         'gone.example.org': { runId: 'x', since: Date.now(), trigger: trigger('gone.example.org') },
         'mail.example.org': { runId: 'y', since: Date.now(), trigger: trigger('mail.example.org') },
       },
@@ -109,7 +119,7 @@ describe('probe scheduler', () => {
     await s.resume((host) => host === 'mail.example.org');
     await new Promise((r) => setTimeout(r, 10));
     expect(probed).toEqual(['mail.example.org']);
-    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
+    expect(storage.data[STORAGE_KEYS.probeRuns]).toEqual({});
   });
 
   it('keeps no page body and no query string of a redirect target in the stored observations', async () => {
@@ -117,19 +127,17 @@ describe('probe scheduler', () => {
     const { s } = scheduler(storage, async (t) => ({
       url: t.url,
       host: t.host,
-      http: [
-        {
-          url: t.url,
-          ok: true,
-          status: 302,
-          body: '<title>sign in</title>',
-          location: '/login?session=SECRET#inbox',
-          headers: { location: 'https://mail.example.org/login?session=SECRET', server: 'nginx' },
-        },
-      ],
+      retry: {
+        url: t.url,
+        ok: true,
+        status: 302,
+        body: '<title>sign in</title>',
+        location: '/login?session=SECRET#inbox',
+        headers: { location: 'https://mail.example.org/login?session=SECRET', server: 'nginx' },
+      },
     }));
     await s.trigger(trigger());
-    const stored = JSON.stringify(storage.data[SCHEDULER_KEYS.verdicts]);
+    const stored = JSON.stringify(storage.data[STORAGE_KEYS.verdicts]);
     expect(stored).not.toContain('SECRET');
     expect(stored).not.toContain('sign in');
     const http = s.verdictFor('mail.example.org')!.observations!.http![0]!;
@@ -138,14 +146,18 @@ describe('probe scheduler', () => {
   });
 
   it('turns a probe that throws into an unknown verdict, and ignores corrupt stored verdicts', async () => {
-    const storage = memoryStorage({ [SCHEDULER_KEYS.verdicts]: { 'x.example.org': { verdict: 'garbage' }, 'y.example.org': null } });
+    const storage = memoryStorage({ [STORAGE_KEYS.verdicts]: { 'x.example.org': { verdict: 'garbage' }, 'y.example.org': null } });
+    const seen: Observations[] = [];
+    const engine = (o: Observations) => (seen.push(o), classify(o));
     const { s } = scheduler(storage, async () => {
       throw new Error('boom');
-    });
+    }, engine);
     expect(s.verdictFor('x.example.org')).toBeUndefined();
     const stored = await s.trigger(trigger());
     expect(stored.verdict).toMatchObject({ kind: 'unknown', confidence: 0 });
     expect(stored.verdict.evidence[0]?.code).toBe('probe_error');
+    // The engine said so: the scheduler only told it the probes broke.
+    expect(seen[0]).toMatchObject({ url: 'https://mail.example.org/', probeError: 'Error: boom' });
   });
 
   it('forgets a run that was still going when the user cleared everything', async () => {
@@ -162,7 +174,7 @@ describe('probe scheduler', () => {
     release();
     await run;
     expect(s.verdictFor('mail.example.org')).toBeUndefined();
-    expect(storage.data[SCHEDULER_KEYS.verdicts]).toEqual({});
-    expect(storage.data[SCHEDULER_KEYS.pending]).toEqual({});
+    expect(storage.data[STORAGE_KEYS.verdicts]).toEqual({});
+    expect(storage.data[STORAGE_KEYS.probeRuns]).toEqual({});
   });
 });

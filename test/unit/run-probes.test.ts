@@ -6,7 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../lib/settings';
 import { OwnRequests, probeId } from '../../lib/probes/own-requests';
-import { runProbes, type ProbeEnvironment } from '../../lib/probes/run-probes';
+import { assembleObservations } from '../../lib/probes/assemble-observations';
+import { runProbes, type ProbeEnvironment, type ProbeRequest } from '../../lib/probes/run-probes';
+
+/** Measure, then assemble, as the scheduler does. */
+const probe = async (request: ProbeRequest, env: ProbeEnvironment) => assembleObservations(await runProbes(request, env), request.failure);
 import { startDnsServer, type DnsServer } from '../lab/dns-server';
 import { startDohServer, type DohServer } from '../lab/doh-server';
 
@@ -73,7 +77,7 @@ describe('runProbes', () => {
       }
       throw new Error(`unexpected ${url}`);
     });
-    const observations = await runProbes(
+    const observations = await probe(
       { url: 'https://mail.example.org/inbox', host: 'mail.example.org', failure: { class: 'reset', error: 'net::ERR_CONNECTION_RESET' }, startedAt: Date.now() },
       env,
     );
@@ -103,7 +107,7 @@ describe('runProbes', () => {
       }
       return new Response('');
     });
-    const observations = await runProbes(
+    const observations = await probe(
       { url: 'https://sinkholed.example.org/', host: 'sinkholed.example.org', failure: { class: 'dns' }, startedAt: Date.now() },
       env,
     );
@@ -116,7 +120,7 @@ describe('runProbes', () => {
     const env = environment(async (_url, init) => hang(init), { probeBudgetMs: 1000, dohResolvers: ['http://192.0.2.1/dns-query'] });
     const hangingEnv = { ...env, fetch: (_input: string, init?: RequestInit) => hang(init) };
     const started = Date.now();
-    const observations = await runProbes({ url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'stalled' }, startedAt: started - 500 }, hangingEnv);
+    const observations = await probe({ url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'stalled' }, startedAt: started - 500 }, hangingEnv);
     const elapsed = Date.now() - started;
     // Budget counted from the navigation's start, but never less than the minimum probe time.
     expect(elapsed).toBeGreaterThanOrEqual(1400);
@@ -138,7 +142,7 @@ describe('runProbes', () => {
       },
       { controlUrl: 'http://control.example/', canaries: [{ url: 'http://canary.example.net/', expect: 'success' }] },
     );
-    const observations = await runProbes({ url: 'https://mail.example.org/', host: 'mail.example.org', startedAt: Date.now() }, env);
+    const observations = await probe({ url: 'https://mail.example.org/', host: 'mail.example.org', startedAt: Date.now() }, env);
     expect(observations.canaries![0]).toMatchObject({ ok: true, captive: true });
     expect(observations.controlFailure).toBe('bad-response');
   });
@@ -147,7 +151,7 @@ describe('runProbes', () => {
     const env = environment(async (url) => {
       throw new Error(`nothing may be fetched offline: ${url}`);
     });
-    const observations = await runProbes(
+    const observations = await probe(
       { url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'network-down', error: 'net::ERR_INTERNET_DISCONNECTED' }, startedAt: Date.now() },
       { ...env, online: () => false },
     );
