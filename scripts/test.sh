@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test Detour has, in the order that fails fastest: types, unit tests (engine, background with
+# Every test Detour has, in the order that fails fastest: types, the architecture (import cycles and
+# layering, scripts/check-architecture.mjs), unit tests (engine, background with
 # a fake browser, the service on loopback), the three builds, addons-linter on the Firefox packages,
 # then end-to-end tests with the built extension in real Chromium and Firefox ESR inside the lab's
 # network namespace. Prints each stage's time.
@@ -17,6 +18,7 @@ stage() {
 
 total=$SECONDS
 stage typecheck npm run -s typecheck
+stage architecture npm run -s check:architecture
 stage unit bash scripts/in-lab-netns.sh npx vitest run --project unit
 stage build npm run -s build
 stage lint npm run -s lint:firefox
