@@ -15,14 +15,7 @@ import type { ControlRequest } from '../../engine/control-protocol';
 import type { CertificateProblem, FailureClass } from '../../engine/failure';
 import { endpoint, ipFamily, isBogon, isIp } from '../../engine/ip';
 import { pageTitle } from '../../engine/page-title';
-import type {
-  DnsObservation,
-  HttpObservation,
-  Observations,
-  SiblingObservation,
-  TcpObservation,
-  TlsObservation,
-} from '../../engine/types';
+import type { DnsObservation, HttpObservation, Observations, SiblingObservation } from '../../engine/types';
 import type { Settings } from '../settings';
 import { checkCanary } from './canaries';
 import { askControl } from './control';
