@@ -88,7 +88,7 @@ export interface FingerprintSet {
 /** Scopes that mark a fingerprint as a known false positive: a match is evidence AGAINST blocking. */
 export const FALSE_POSITIVE_SCOPES: ReadonlySet<string> = new Set(['fp', 'injb']);
 
-export function toFingerprint(row: FingerprintRow): Fingerprint {
+function toFingerprint(row: FingerprintRow): Fingerprint {
   const [name, scope, location, type, pattern, countries, confidenceNoFp] = row;
   return {
     name,

@@ -28,7 +28,7 @@ const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or
  * The registrable domain, approximately (no public-suffix list in the bundle): the last two labels,
  * or three under a country code's generic second level.
  */
-export function registrableDomain(host: string): string {
+function registrableDomain(host: string): string {
   if (isIp(host)) return host;
   const labels = host.toLowerCase().replace(/\.$/, '').split('.');
   if (labels.length <= 2) return labels.join('.');

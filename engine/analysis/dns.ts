@@ -34,7 +34,7 @@ const result = (
 ): DnsResult => ({ step: 'dns', status, scores: s, method: 'dns', evidence, controlled, consistency, overrides });
 
 /** Same /24 (IPv4) or /48 (IPv6): the same hosting block, for helpers without an ASN database. */
-export function samePrefix(a: string, b: string): boolean {
+function samePrefix(a: string, b: string): boolean {
   const fa = ipFamily(a);
   if (!fa || fa !== ipFamily(b)) return false;
   if (fa === 4) return a.split('.').slice(0, 3).join('.') === b.split('.').slice(0, 3).join('.');

@@ -36,7 +36,7 @@ const COMMON_HEADERS = new Set([
   'cf-ray', 'strict-transport-security', 'link', 'x-varnish',
 ]);
 
-export interface HttpDiff {
+interface HttpDiff {
   statusMatch?: boolean;
   bodyLengthMatch?: boolean;
   headersMatch?: boolean;
@@ -46,7 +46,7 @@ export interface HttpDiff {
 }
 
 /** OONI's HTTP comparison of the user's final answer with the control's. */
-export function compareWithControl(h: HttpObservation, control: ControlHttpRequestResult): HttpDiff {
+function compareWithControl(h: HttpObservation, control: ControlHttpRequestResult): HttpDiff {
   const diff: HttpDiff = { matches: false };
   const status = h.status ?? 0;
   if (control.status_code > 0 && status > 0) {

@@ -15,7 +15,7 @@ export interface Scores {
 
 export const scores = (blocked: number, down: number, ok: number): Scores => ({ blocked, down, ok });
 
-export const NO_OPINION: Scores = scores(0, 0, 0);
+const NO_OPINION: Scores = scores(0, 0, 0);
 
 /** The analysis steps, deepest last as OONI walks them: HTTP > TLS > TCP > DNS. */
 export type Step = 'dns' | 'tcp' | 'tls' | 'http';
@@ -63,8 +63,8 @@ export type Outcome = 'blocked' | 'down' | 'ok' | 'undecided';
  * The winning outcome needs at least 0.5 and a 0.1 lead over the runner-up: an even split between
  * "blocked" and "down" is exactly the case where accusing a network would be a guess.
  */
-export const MIN_WEIGHT = 0.5;
-export const MIN_LEAD = 0.1;
+const MIN_WEIGHT = 0.5;
+const MIN_LEAD = 0.1;
 
 export function decide(s: Scores): { outcome: Outcome; weight: number } {
   const ranked = (
@@ -86,5 +86,5 @@ export function decide(s: Scores): { outcome: Outcome; weight: number } {
 export const round2 = (x: number) => Math.round(clamp(x) * 100) / 100;
 
 /** One vantage's measurement is never proof beyond doubt: confidence stops short of 1. */
-export const MAX_CONFIDENCE = 0.98;
+const MAX_CONFIDENCE = 0.98;
 export const confidenceOf = (x: number) => round2(Math.min(x, MAX_CONFIDENCE));

@@ -22,7 +22,7 @@ import { describeEndpoint } from './tcp';
 
 
 /** Below this, a reset came "at once": a filter answering the ClientHello, not a dying server. */
-export const FAST_FAILURE_MS = 1500;
+const FAST_FAILURE_MS = 1500;
 
 /** What the control knows of the handshake at this address: true ok, false failed, undefined no data. */
 function controlTlsOk(ctx: Context, ip: string | undefined, evidence: Evidence[]): boolean | undefined {

@@ -3,7 +3,7 @@
  * client that POSTs control requests to it.
  */
 import type net from 'node:net';
-import type { ControlResponse } from '../../../engine/control-protocol';
+import { parseControlResponse, type ControlResponse } from '../../../engine/control-protocol';
 import { buildApp, type AppOptions, type DetourService } from '../../src/app';
 import { DEFAULT_CONFIG, type Config } from '../../src/config';
 
@@ -53,6 +53,8 @@ export async function startService(config: Partial<Config>, extra: Omit<AppOptio
     async measure(body) {
       const { status, json } = await post(body);
       if (status !== 200) throw new Error(`expected 200, got ${status}: ${JSON.stringify(json)}`);
+      // Every answer a test gets is also one the engine would take: the service and its clients share one reading.
+      if (!parseControlResponse(json)) throw new Error(`the engine would refuse this answer: ${JSON.stringify(json)}`);
       return json as ControlResponse;
     },
     close: () => service.app.close(),
