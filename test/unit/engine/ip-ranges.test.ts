@@ -16,6 +16,7 @@
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
+import { rng } from './seeded-random';
 import { canonicalIp, ipFamily, isBogon, isGlobalUnicast, isIp, SPECIAL_PURPOSE_RANGES, specialPurposeRange } from '../../../engine/ip';
 import { publicAddressesOnly } from '../../../server/src/address-policy';
 
@@ -225,19 +226,6 @@ describe('addresses that carry an IPv4 address', () => {
   });
 });
 
-/** mulberry32: seeded, so a failure is reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int };
-}
 
 /** What Node (and so net.connect) reads as an address; zone ids are refused by design. */
 const nodeAccepts = (s: string) => net.isIP(s) !== 0 && !s.includes('%');

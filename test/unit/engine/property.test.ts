@@ -6,25 +6,11 @@
  * - classify() never throws and always returns a well-formed verdict.
  */
 import { describe, expect, it } from 'vitest';
+import { rng } from './seeded-random';
 import { FAILURE_CLASSES, type FailureClass } from '../../../engine/failure';
 import type { CanaryObservation, Observations } from '../../../engine/types';
 import { classify } from '../../../engine/verdict';
 import { BLOCK_IP, control, DOH, HOST, scenarios, SITE_IP, URL_HTTP, URL_HTTPS } from './scenarios';
-
-/** mulberry32: small, seeded, good enough to explore the space. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
-  const chance = (p: number) => next() < p;
-  return { next, pick, chance };
-}
 
 const ADDRS = [SITE_IP, BLOCK_IP, '10.10.34.35', '127.0.0.1', '2a02:6b8::2:242', '198.51.7.7', '8.7.198.45'];
 const BODIES = [
