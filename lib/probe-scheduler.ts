@@ -56,16 +56,20 @@ function redactLocation(location: string, base: string): string {
   }
 }
 
+/** A block page is evidence worth keeping, and small: its first bytes are what the fingerprint matched. */
+const KEPT_BLOCKPAGE_BODY_CHARS = 8192;
+
 /**
- * What of the observations is kept: page bodies are for fingerprints, read once; redirect targets
- * lose their query strings like every other URL Detour stores.
+ * What of the observations is kept: page bodies are for fingerprints, read once, except a matched
+ * block page's (capped), so the stored observations still show what confirmed the verdict;
+ * redirect targets lose their query strings like every other URL Detour stores.
  */
-function forStorage(observations: Observations): Observations {
+function forStorage(observations: Observations, verdict: Verdict): Observations {
   if (!observations.http) return observations;
-  const http = observations.http.map(({ body: _body, ...rest }) => {
+  const http = observations.http.map(({ body, ...rest }) => {
     if (rest.location) rest.location = redactLocation(rest.location, rest.url);
     if (rest.headers?.location) rest.headers = { ...rest.headers, location: redactLocation(rest.headers.location, rest.url) };
-    return rest;
+    return verdict.confirmed && body ? { ...rest, body: body.slice(0, KEPT_BLOCKPAGE_BODY_CHARS) } : rest;
   });
   return { ...observations, http };
 }
@@ -191,7 +195,7 @@ export class ProbeScheduler {
     };
     const retry = namedByRetry(observations);
     if (retry) stored.retry = retry;
-    stored.observations = forStorage(observations);
+    stored.observations = forStorage(observations, verdict);
     delete this.pending[trigger.host];
     if (generation !== this.generation) {
       await this.save();

@@ -145,6 +145,24 @@ describe('probe scheduler', () => {
     expect(http.headers).toEqual({ location: 'https://mail.example.org/login', server: 'nginx' });
   });
 
+  it('keeps the first bytes of a block page that confirmed the verdict, and no other body', async () => {
+    const blockPage = `<title>Access restricted</title>${'x'.repeat(20_000)}`;
+    const measured = async (t: ProbeTrigger): Promise<ProbeMeasurements> => ({
+      url: t.url,
+      host: t.host,
+      retry: { url: t.url, ok: true, status: 200, body: blockPage },
+    });
+    const confirmed = scheduler(memoryStorage(), measured, () => ({ ...verdict('censorship'), confirmed: true })).s;
+    await confirmed.trigger(trigger());
+    const kept = confirmed.verdictFor('mail.example.org')!.observations!.http![0]!.body!;
+    expect(kept.startsWith('<title>Access restricted</title>')).toBe(true);
+    expect(kept.length).toBe(8192);
+
+    const unconfirmed = scheduler(memoryStorage(), measured).s;
+    await unconfirmed.trigger(trigger());
+    expect(unconfirmed.verdictFor('mail.example.org')!.observations!.http![0]!.body).toBeUndefined();
+  });
+
   it('turns a probe that throws into an unknown verdict, and ignores corrupt stored verdicts', async () => {
     const storage = memoryStorage({ [STORAGE_KEYS.verdicts]: { 'x.example.org': { verdict: 'garbage' }, 'y.example.org': null } });
     const seen: Observations[] = [];
