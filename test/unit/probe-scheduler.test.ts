@@ -147,7 +147,7 @@ describe('probe scheduler', () => {
 
   it('keeps the first bytes of a block page that confirmed the verdict, and no other body', async () => {
     const blockPage = `<title>Access restricted</title>${'x'.repeat(20_000)}`;
-    const measured = async (t: ProbeTrigger): Promise<ProbeMeasurements> => ({
+    const measured = async (t: ProbeTrigger): Promise<Omit<ProbeMeasurements, 'observedAt'>> => ({
       url: t.url,
       host: t.host,
       retry: { url: t.url, ok: true, status: 200, body: blockPage },
