@@ -52,6 +52,21 @@ export interface CatalogProvider {
   smtp: MailServer | null;
   onion_location: string;
   notes: string;
+  status_page_sources: Source[];
+  /** The provider's own published advice for getting around a block (catalog/SOURCES.md). */
+  advice: ProviderAdvice[];
+  /** Its other names share the blocked addresses, so they would not get around an IP block; null: not known. */
+  mirrors_share_addresses: boolean | null;
+  mirrors_share_addresses_sources: Source[];
+  /** The Citizen Lab test-list rows that name it. */
+  test_lists: Source[];
+}
+
+export interface ProviderAdvice {
+  kind: string;
+  url: string;
+  summary_en: string;
+  sources: Source[];
 }
 
 export interface BlockingEvent {
@@ -66,6 +81,10 @@ export interface BlockingEvent {
 }
 
 interface CatalogFile {
+  /** Grows with every published catalog; a signed update must carry a greater one. */
+  version: number;
+  expires_at: string;
+  updated?: string;
   generated: string;
   policy: string;
   providers: CatalogProvider[];
