@@ -1,6 +1,6 @@
 import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
-import { catalogHostPatterns } from './catalog/catalog';
+import { catalogHostPatterns } from './catalog/provider-index';
 import { readFileSync } from 'node:fs';
 import { localeMessages } from './scripts/locales';
 import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';

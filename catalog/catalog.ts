@@ -3,10 +3,11 @@
  * addresses they publish themselves, each with its sources.
  *
  * `providers.json` keeps every citation of the catalog it was copied from (see catalog/SOURCES.md). It ships inside the signed extension package; nothing at run time can add an address to it.
- * No browser API here: the service and the scripts read the same file.
+ * No browser API here: the service and the scripts read the same file. The background reads only
+ * catalog/provider-index.ts (names and domains): the citations are for the pages that show them.
  */
 import raw from './providers.json';
-import { hostMatchesDomain, hostPattern, normalizeHost } from '../engine/hosts';
+import type { IndexedProvider } from './provider-index';
 
 export interface Source {
   type: 'repo' | 'page' | string;
@@ -117,36 +118,9 @@ export function showableOnions(provider: CatalogProvider): CatalogOnion[] {
   });
 }
 
-/**
- * Registrable roots of a provider's domains: `mail.proton.me` is covered by `proton.me`, so watching
- * `*.proton.me` is enough.
- */
-export function rootDomains(domains: readonly string[]): string[] {
-  const normalized = [...new Set(domains.map((d) => normalizeHost(d)).filter((d): d is string => !!d))];
-  return normalized
-    .filter((d) => !normalized.some((other) => other !== d && hostMatchesDomain(d, other)))
-    .sort();
-}
+export { catalogDomains, catalogHostPatterns, providerForHost, rootDomains, siblingDomains } from './provider-index';
 
-/** Every catalog domain, reduced to roots. */
-export function catalogDomains(): string[] {
-  return rootDomains(providers.flatMap((p) => p.domains));
-}
-
-/** Match patterns for the manifest's host permissions: each root and its subdomains. */
-export function catalogHostPatterns(): string[] {
-  return catalogDomains().map(hostPattern);
-}
-
-export function providerForHost(host: string): CatalogProvider | undefined {
-  return providers.find((p) => p.domains.some((d) => hostMatchesDomain(host, d)));
-}
-
-/**
- * The provider's other official names (neither this host, nor a parent or child of it): one that loads
- * while this one fails points at a block of this name.
- */
-export function siblingDomains(host: string): string[] {
-  const provider = providerForHost(host);
-  return provider ? provider.domains.filter((d) => !hostMatchesDomain(host, d) && !hostMatchesDomain(d, host)) : [];
+/** The slice of the catalog the background carries: catalog/provider-index.json is built from it. */
+export function indexOf(catalog: { providers: readonly CatalogProvider[] }): IndexedProvider[] {
+  return catalog.providers.map(({ id, name, domains }) => ({ id, name, domains: [...domains] }));
 }

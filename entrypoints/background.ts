@@ -5,7 +5,7 @@
  */
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
-import { siblingDomains } from '../catalog/catalog';
+import { siblingDomains } from '../catalog/provider-index';
 import { classifyWith } from '../engine/verdict-core';
 import { clearBadge, showFailureBadge, showFailureBadgeSettled } from '../lib/badge';
 import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';

@@ -3,7 +3,7 @@
  * from what the background holds: the failure log, the watch list, the latest verdict and whether a
  * run is going. Pure: the inputs are passed in, nothing is written back.
  */
-import { providerForHost } from '../catalog/catalog';
+import { providerForHost } from '../catalog/provider-index';
 import { failedRecently, lastFailureAt, LIMITS, type HostRecord } from './failure-log';
 import type { HostState } from './messages';
 import { entriesAsNamed } from './refine-failure';

@@ -2,7 +2,7 @@
  * Which hosts Detour watches: every domain of the bundled catalog, plus the domains the user added
  * (each one backed by a host permission the user granted for it).
  */
-import { catalogDomains, providerForHost, type CatalogProvider } from '../catalog/catalog';
+import { catalogDomains, providerForHost, type IndexedProvider } from '../catalog/provider-index';
 import { hostMatchesDomain, hostPattern, normalizeHost } from '../engine/hosts';
 import type { ProviderSummary, WatchedDomain } from './messages';
 
@@ -16,7 +16,7 @@ export function navigationFilters(domains: readonly string[]): Array<{ hostEqual
   return domains.flatMap((d) => [{ hostEquals: d }, { hostSuffix: `.${d}` }]);
 }
 
-export function summarize(provider: CatalogProvider | undefined): ProviderSummary | undefined {
+export function summarize(provider: IndexedProvider | undefined): ProviderSummary | undefined {
   return provider ? { id: provider.id, name: provider.name } : undefined;
 }
 

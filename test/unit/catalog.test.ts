@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catalogDomains, catalogHostPatterns, providerForHost, providers, rootDomains, showableOnions } from '../../catalog/catalog';
+import { catalogDomains, catalogHostPatterns, indexOf, providerForHost, providers, rootDomains, showableOnions } from '../../catalog/catalog';
+import { indexedProviders } from '../../catalog/provider-index';
 
 describe('catalog', () => {
   it('shows only provider-published, cited v3 onions a browser can open', () => {
@@ -38,5 +39,11 @@ describe('catalog', () => {
     expect(catalogHostPatterns()).toContain('*://*.riseup.net/*');
     expect(providerForHost('account.riseup.net')?.id).toBe('riseup');
     expect(providerForHost('riseup.net.evil.example')).toBeUndefined();
+  });
+});
+
+describe('the background index of the catalog', () => {
+  it('is exactly the names and domains of providers.json (npm run catalog:index rebuilds it)', () => {
+    expect(indexedProviders).toEqual(indexOf({ providers }));
   });
 });

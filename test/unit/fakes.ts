@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { catalogHostPatterns } from '../../catalog/catalog';
+import { catalogHostPatterns } from '../../catalog/provider-index';
 import { localeMessages } from '../../scripts/locales';
 
 type Listener = (details: any) => unknown;
