@@ -3,6 +3,7 @@ import type { HostState } from '../lib/messages';
 import { t } from '../lib/i18n';
 import { FailureSummary } from './FailureSummary';
 import { VerdictCard } from './VerdictCard';
+import { WayAround } from './WayAround';
 
 export type Current =
   | { kind: 'loading' }
@@ -41,6 +42,7 @@ export function CurrentSite({ current, now, onWatch, onCheck }: {
         <p>{latest ? t('popupCurrentRecovered', [state.host]) : t('popupCurrentOk', [state.host])}</p>
       )}
       <VerdictCard stored={state.verdict} probing={state.probing} now={now} onCheck={() => onCheck(state.host)} />
+      {!state.probing && <WayAround state={state} />}
     </section>
   );
 }

@@ -61,6 +61,24 @@ async function check(browser: LabBrowser, target: Target, name: ScenarioName): P
   expect(shown.data.kind).toBe(expected.kind);
   expect(shown.data.method).toBe(expected.method ?? expected.localCause ?? '');
   expect(shown.text.length).toBeGreaterThan(20);
+
+  // Then what to do, fitting the method: secure DNS for DNS tampering, the warning first for
+  // interception, Tor for blocks of the address or the name; for an outage, no way around at all.
+  const advice: Partial<Record<string, string>> = {
+    dns: 'secure DNS',
+    interception: 'Do not go past',
+    tcp_ip: 'Tor Browser',
+    tls: 'Tor Browser',
+    'http-failure': 'Tor Browser',
+    outage: 'Try again later',
+    'captive-portal': 'login page',
+  };
+  const words = advice[expected.method ?? expected.localCause ?? expected.kind];
+  if (words) {
+    const around = await browser.inspect(`popup.html?host=${host}`, '[data-testid=way-around]');
+    expect(around.text, around.text).toContain(words);
+    if (expected.method === 'interception') expect(around.text.indexOf('Do not go past')).toBeLessThan(around.text.indexOf('Tor Browser'));
+  }
 }
 
 describe.each<Target>(['chromium', 'firefox-mv2', 'firefox-mv3'])('%s', (target) => {
