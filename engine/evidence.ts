@@ -42,6 +42,7 @@ export const EVIDENCE = {
   no_canaries: { params: [], meaning: 'No unrelated test site was tried, so a local problem cannot be ruled out.' },
   no_doh: { params: [], meaning: 'No encrypted DNS answer to compare with the network\'s DNS.' },
   no_probes: { params: [], meaning: 'No follow-up connection test was run; only the browser\'s error is known.' },
+  no_vantage: { params: [], meaning: 'Neither the check service nor encrypted DNS could be reached, so nothing independent tells an outage from a block.' },
   stale_observations: { params: ['minutes'], meaning: 'The observations are $1 minutes old; networks change.' },
 
   // --- DNS ---------------------------------------------------------------------------------------

@@ -69,11 +69,31 @@ function hasIndependentEvidence(ctx: Context): boolean {
   );
 }
 
+/**
+ * Whether anything besides the user's own failed connections says the site is down: the control
+ * (which measures from outside), encrypted DNS when the DNS step decides (the name does not exist,
+ * or it publishes the same unusable address), or the real server itself answering with an error.
+ * DoH's addresses say nothing of a failed connection: they show the name resolves, not that the
+ * server is dead.
+ */
+function outageWitnessed(ctx: Context, decisive: StepResult): boolean {
+  if (ctx.control || decisive.controlled) return true;
+  if (decisive.step === 'dns' && (ctx.dohNxdomain.length > 0 || ctx.dohAnswered.length > 0)) return true;
+  return decisive.step === 'http' && ctx.httpSite.some((h) => h.ok && h.url.startsWith('https:') && (h.status ?? 0) >= 500);
+}
+
 /** What is missing, for an `unknown` verdict (and for low-confidence ones). */
 function missingEvidence(ctx: Context): Evidence[] {
   const out: Evidence[] = [];
   if (!ctx.control) out.push(ev('no_control', { reason: ctx.noControlReason }));
-  if (!ctx.control && !ctx.dohAnswered.length && !ctx.dohNxdomain.length) out.push(ev('no_doh'));
+  if (!ctx.control && !ctx.dohAnswered.length && !ctx.dohNxdomain.length) {
+    // The check service was asked and did not answer, and the resolvers that were asked did not
+    // either: say that both independent views are missing (and may be blocked themselves), not only
+    // the DNS one. A control never configured, or no resolver tried, is not "could not reach".
+    const asked = ctx.noControlReason !== 'not asked' && ctx.noControlReason !== 'not-configured';
+    const dohTried = (ctx.obs.dns ?? []).some((d) => d.kind === 'doh');
+    out.push(ev(asked && dohTried ? 'no_vantage' : 'no_doh'));
+  }
   if (!(ctx.obs.canaries ?? []).length && !ctx.control) out.push(ev('no_canaries'));
   if (!hasIndependentEvidence(ctx)) out.push(ev('no_probes'));
   return out;
@@ -192,7 +212,8 @@ export function classifyWith(observations: Observations, fingerprints: Fingerpri
       s = shift(s, 0.1);
       evidence.push(ev('siblings_ok', { host: working.host }));
     } else {
-      s = shift(s, -0.05);
+      // No shift towards "down": a censor that blocks a provider blocks all its names, so the other
+      // names failing the same way says nothing of an outage.
       evidence.push(ev('siblings_failed', { count: siblings.length }));
     }
   }
@@ -218,6 +239,9 @@ export function classifyWith(observations: Observations, fingerprints: Fingerpri
       if (failure && failure.class !== 'unknown') allEvidence.push(ev('retry_succeeded'));
       return { kind: 'ok', confidence: confidenceOf(weight), ...base, evidence: limitEvidence(allEvidence) };
     case 'down':
+      // "Down for everyone" needs someone else to have seen it fail: without that, a site blocked on
+      // this network (its check service and resolvers blocked too) reads the same.
+      if (!outageWitnessed(ctx, decisive)) break;
       return { kind: 'outage', confidence: confidenceOf(weight), ...base, evidence: limitEvidence(allEvidence) };
     case 'blocked':
       // Never accuse on the browser's error alone.
@@ -232,5 +256,8 @@ export function classifyWith(observations: Observations, fingerprints: Fingerpri
     case 'undecided':
       break;
   }
-  return { kind: 'unknown', confidence: 0, ...base, evidence: limitEvidence([...allEvidence, ...missingEvidence(ctx)]) };
+  const missing = missingEvidence(ctx);
+  // no_vantage already says no resolver answered; a DNS step's own no_doh would say it twice.
+  const said = missing.some((e) => e.code === 'no_vantage') ? allEvidence.filter((e) => e.code !== 'no_doh') : allEvidence;
+  return { kind: 'unknown', confidence: 0, ...base, evidence: limitEvidence([...said, ...missing]) };
 }

@@ -115,42 +115,132 @@ const FIREFOX_NETWORK_CODES: Record<number, string> = {
 const NS_ERROR_ABORT = 0x80004004;
 
 /**
- * NSS errors surface as nsresults of the security module, 0x805A0000 + (-NSS code). SEC_ERROR_* start at
- * -8192 (mostly certificate validation), SSL_ERROR_* at -12288 (the TLS protocol), MOZILLA_PKIX_ERROR_* at
- * -16384 (certificate validation again).
+ * NSS errors surface in webNavigation as nsresults of the security module: Gecko negates the NSS code
+ * and puts it in NS_ERROR_MODULE_SECURITY (21), so nsresult = 0x80000000 | ((21 + 0x45) << 16) | -code
+ * = 0x805A0000 + (-code). NSS's own headers give three blocks, each BASE + 0 up to BASE + 999:
+ * secerr.h SEC_ERROR_BASE = -0x2000 (mostly certificate validation), sslerr.h SSL_ERROR_BASE = -0x3000
+ * (the TLS protocol: alerts, malformed records, version and cipher mismatch) and mozilla::pkix's
+ * pkixnss.h ERROR_BASE = -0x4000 (certificate validation again). An SSL_ERROR_* is a protocol failure
+ * (what a forged alert or a DPI reset mid-handshake gives), never proof that someone holds a
+ * certificate for the site; the one exception, SSL_ERROR_BAD_CERT_DOMAIN, is named below.
  */
 const SECURITY_MODULE_BASE = 0x805a0000;
-const SEC_ERROR_UNKNOWN_ISSUER = -8179;
-const SEC_ERROR_EXPIRED_CERTIFICATE = -8181;
-const SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE = -8162;
-const SSL_ERROR_BAD_CERT_DOMAIN = -12276;
-const MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT = -16384 + 5;
-const MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE = -16384 + 8;
+const SEC_ERROR_BASE = -0x2000;
+const SSL_ERROR_BASE = -0x3000;
+const MOZILLA_PKIX_ERROR_BASE = -0x4000;
+/** Each block's BLOCK_LIMIT, BASE + 1000 (IS_SEC_ERROR, IS_SSL_ERROR, pkix ERROR_LIMIT). */
+const NSS_BLOCK_SIZE = 1000;
 
-function classifyNssCode(code: number): ClassifiedFailure {
-  if (code === SSL_ERROR_BAD_CERT_DOMAIN) return { class: 'certificate', certificate: 'name' };
-  if (code === SEC_ERROR_UNKNOWN_ISSUER || code === MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT) {
-    return { class: 'certificate', certificate: 'issuer' };
-  }
-  if (
-    code === SEC_ERROR_EXPIRED_CERTIFICATE ||
-    code === SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE ||
-    code === MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE
-  ) {
-    return { class: 'certificate', certificate: 'date' };
-  }
-  if (code <= -16384 || (code <= -8192 && code > -12288)) return { class: 'certificate', certificate: 'other' };
-  return { class: 'tls' };
-}
+/** The NSS codes Detour tells apart, by name, with their values from secerr.h, sslerr.h and pkixnss.h. */
+export const NSS_CODES = {
+  SEC_ERROR_IO: SEC_ERROR_BASE + 0,
+  SEC_ERROR_LIBRARY_FAILURE: SEC_ERROR_BASE + 1,
+  SEC_ERROR_BAD_DATA: SEC_ERROR_BASE + 2,
+  SEC_ERROR_INVALID_TIME: SEC_ERROR_BASE + 8,
+  SEC_ERROR_BAD_SIGNATURE: SEC_ERROR_BASE + 10,
+  SEC_ERROR_EXPIRED_CERTIFICATE: SEC_ERROR_BASE + 11,
+  SEC_ERROR_REVOKED_CERTIFICATE: SEC_ERROR_BASE + 12,
+  SEC_ERROR_UNKNOWN_ISSUER: SEC_ERROR_BASE + 13,
+  SEC_ERROR_NO_MEMORY: SEC_ERROR_BASE + 19,
+  SEC_ERROR_UNTRUSTED_ISSUER: SEC_ERROR_BASE + 20,
+  SEC_ERROR_UNTRUSTED_CERT: SEC_ERROR_BASE + 21,
+  SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE: SEC_ERROR_BASE + 30,
+  SEC_ERROR_CA_CERT_INVALID: SEC_ERROR_BASE + 36,
+  SEC_ERROR_INADEQUATE_KEY_USAGE: SEC_ERROR_BASE + 90,
+  SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED: SEC_ERROR_BASE + 176,
+  SSL_ERROR_NO_CYPHER_OVERLAP: SSL_ERROR_BASE + 2,
+  SSL_ERROR_UNSUPPORTED_VERSION: SSL_ERROR_BASE + 9,
+  SSL_ERROR_BAD_CERT_DOMAIN: SSL_ERROR_BASE + 12,
+  SSL_ERROR_BAD_MAC_READ: SSL_ERROR_BASE + 15,
+  SSL_ERROR_BAD_MAC_ALERT: SSL_ERROR_BASE + 16,
+  SSL_ERROR_BAD_CERT_ALERT: SSL_ERROR_BASE + 17,
+  SSL_ERROR_NO_CIPHERS_SUPPORTED: SSL_ERROR_BASE + 23,
+  SSL_ERROR_RX_RECORD_TOO_LONG: SSL_ERROR_BASE + 25,
+  SSL_ERROR_RX_MALFORMED_SERVER_HELLO: SSL_ERROR_BASE + 29,
+  SSL_ERROR_RX_MALFORMED_CERTIFICATE: SSL_ERROR_BASE + 30,
+  SSL_ERROR_RX_MALFORMED_ALERT: SSL_ERROR_BASE + 38,
+  SSL_ERROR_RX_MALFORMED_HANDSHAKE: SSL_ERROR_BASE + 39,
+  SSL_ERROR_RX_UNEXPECTED_ALERT: SSL_ERROR_BASE + 52,
+  SSL_ERROR_RX_UNKNOWN_RECORD_TYPE: SSL_ERROR_BASE + 55,
+  SSL_ERROR_CLOSE_NOTIFY_ALERT: SSL_ERROR_BASE + 58,
+  SSL_ERROR_HANDSHAKE_UNEXPECTED_ALERT: SSL_ERROR_BASE + 59,
+  SSL_ERROR_HANDSHAKE_FAILURE_ALERT: SSL_ERROR_BASE + 61,
+  SSL_ERROR_ILLEGAL_PARAMETER_ALERT: SSL_ERROR_BASE + 62,
+  SSL_ERROR_CERTIFICATE_UNKNOWN_ALERT: SSL_ERROR_BASE + 64,
+  SSL_ERROR_HANDSHAKE_NOT_COMPLETED: SSL_ERROR_BASE + 86,
+  SSL_ERROR_DECRYPTION_FAILED_ALERT: SSL_ERROR_BASE + 91,
+  SSL_ERROR_RECORD_OVERFLOW_ALERT: SSL_ERROR_BASE + 92,
+  SSL_ERROR_UNKNOWN_CA_ALERT: SSL_ERROR_BASE + 93,
+  SSL_ERROR_ACCESS_DENIED_ALERT: SSL_ERROR_BASE + 94,
+  SSL_ERROR_DECODE_ERROR_ALERT: SSL_ERROR_BASE + 95,
+  SSL_ERROR_DECRYPT_ERROR_ALERT: SSL_ERROR_BASE + 96,
+  SSL_ERROR_PROTOCOL_VERSION_ALERT: SSL_ERROR_BASE + 98,
+  SSL_ERROR_INSUFFICIENT_SECURITY_ALERT: SSL_ERROR_BASE + 99,
+  SSL_ERROR_INTERNAL_ERROR_ALERT: SSL_ERROR_BASE + 100,
+  SSL_ERROR_UNRECOGNIZED_NAME_ALERT: SSL_ERROR_BASE + 106,
+  SSL_ERROR_INAPPROPRIATE_FALLBACK_ALERT: SSL_ERROR_BASE + 131,
+  SSL_ERROR_MISSING_EXTENSION_ALERT: SSL_ERROR_BASE + 143,
+  SSL_ERROR_RX_UNEXPECTED_HELLO_RETRY_REQUEST: SSL_ERROR_BASE + 154,
+  MOZILLA_PKIX_ERROR_KEY_PINNING_FAILURE: MOZILLA_PKIX_ERROR_BASE + 0,
+  MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY: MOZILLA_PKIX_ERROR_BASE + 1,
+  MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE: MOZILLA_PKIX_ERROR_BASE + 2,
+  MOZILLA_PKIX_ERROR_V1_CERT_USED_AS_CA: MOZILLA_PKIX_ERROR_BASE + 3,
+  MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE: MOZILLA_PKIX_ERROR_BASE + 5,
+  MOZILLA_PKIX_ERROR_NOT_YET_VALID_ISSUER_CERTIFICATE: MOZILLA_PKIX_ERROR_BASE + 6,
+  MOZILLA_PKIX_ERROR_EMPTY_ISSUER_NAME: MOZILLA_PKIX_ERROR_BASE + 12,
+  MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT: MOZILLA_PKIX_ERROR_BASE + 14,
+  MOZILLA_PKIX_ERROR_MITM_DETECTED: MOZILLA_PKIX_ERROR_BASE + 15,
+  MOZILLA_PKIX_ERROR_INSUFFICIENT_CERTIFICATE_TRANSPARENCY: MOZILLA_PKIX_ERROR_BASE + 16,
+  MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED: MOZILLA_PKIX_ERROR_BASE + 17,
+} as const;
+export type NssName = keyof typeof NSS_CODES;
 
-const NSS_NAMES: Record<string, number> = {
-  SEC_ERROR_UNKNOWN_ISSUER,
-  SEC_ERROR_EXPIRED_CERTIFICATE,
-  SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE,
-  SSL_ERROR_BAD_CERT_DOMAIN,
-  MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT,
-  MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE,
+/**
+ * The server's certificate, with what is wrong with it. Everything else in the SEC and pkix blocks is a
+ * certificate problem of kind `other`; everything else in the SSL block is the protocol (`tls`).
+ */
+const NSS_CERTIFICATE: Partial<Record<NssName, CertificateProblem>> = {
+  SSL_ERROR_BAD_CERT_DOMAIN: 'name',
+  SEC_ERROR_UNKNOWN_ISSUER: 'issuer',
+  SEC_ERROR_UNTRUSTED_ISSUER: 'issuer',
+  SEC_ERROR_CA_CERT_INVALID: 'issuer',
+  MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT: 'issuer',
+  MOZILLA_PKIX_ERROR_MITM_DETECTED: 'issuer',
+  MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED: 'issuer',
+  MOZILLA_PKIX_ERROR_EMPTY_ISSUER_NAME: 'issuer',
+  SEC_ERROR_EXPIRED_CERTIFICATE: 'date',
+  SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE: 'date',
+  SEC_ERROR_INVALID_TIME: 'date',
+  MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE: 'date',
+  MOZILLA_PKIX_ERROR_NOT_YET_VALID_ISSUER_CERTIFICATE: 'date',
 };
+/**
+ * SEC errors that are NSS itself failing (I/O, memory, a garbled buffer), not a verdict on a
+ * certificate: a damaged or cut record can give them, and reading them as a forged certificate would
+ * tell the user their traffic is read.
+ */
+const NSS_NOT_CERTIFICATE: ReadonlySet<number> = new Set([
+  NSS_CODES.SEC_ERROR_IO,
+  NSS_CODES.SEC_ERROR_LIBRARY_FAILURE,
+  NSS_CODES.SEC_ERROR_BAD_DATA,
+  NSS_CODES.SEC_ERROR_NO_MEMORY,
+]);
+const CERTIFICATE_BY_CODE = new Map<number, CertificateProblem>(
+  Object.entries(NSS_CERTIFICATE).map(([name, problem]) => [NSS_CODES[name as NssName], problem]),
+);
+
+const inBlock = (code: number, base: number) => code >= base && code < base + NSS_BLOCK_SIZE;
+
+export function classifyNssCode(code: number): ClassifiedFailure {
+  const certificate = CERTIFICATE_BY_CODE.get(code);
+  if (certificate) return { class: 'certificate', certificate };
+  if (inBlock(code, SSL_ERROR_BASE)) return { class: 'tls' };
+  if (inBlock(code, SEC_ERROR_BASE)) return NSS_NOT_CERTIFICATE.has(code) ? { class: 'tls' } : { class: 'certificate', certificate: 'other' };
+  if (inBlock(code, MOZILLA_PKIX_ERROR_BASE)) return { class: 'certificate', certificate: 'other' };
+  // A security-module code outside NSS's blocks: Detour has no entry for it, and guessing
+  // "certificate" would accuse.
+  return { class: 'unknown' };
+}
 
 /**
  * Firefox's webRequest reports certificate failures as sentences in the browser's UI language (seen in
@@ -160,6 +250,10 @@ const NSS_NAMES: Record<string, number> = {
  */
 const FIREFOX_SECURITY_SENTENCES: Array<[RegExp, ClassifiedFailure]> = [
   [/not valid for|domain name (mismatch|does not match)|bad_cert_domain|имя домена не соответствует/i, { class: 'certificate', certificate: 'name' }],
+  // The peer's alerts and NSS's own protocol errors mention "certificate" or "expired" too ("SSL peer
+  // rejected your certificate as expired", "SSL received a malformed Certificate handshake message")
+  // but are about the protocol, not the site's certificate. "Peer's Certificate ..." is the certificate.
+  [/\bpeer\s|\bssl received\b/i, { class: 'tls' }],
   [/issuer.*not (recognized|trusted)|unknown issuer|self-signed|unknown_issuer|издатель сертификата.*не распознан/i, { class: 'certificate', certificate: 'issuer' }],
   [/expired|not yet valid/i, { class: 'certificate', certificate: 'date' }],
   [/certificate/i, { class: 'certificate', certificate: 'other' }],
@@ -194,7 +288,7 @@ export function classifyBrowserError(raw: string): ClassifiedFailure {
   const nsresult = /^Error code (\d+)$/.exec(error);
   if (nsresult) return classifyNsresult(Number(nsresult[1]));
   if (/^NS_(ERROR|BINDING)_[A-Z0-9_]+$/.test(error)) return { class: FIREFOX_NAMES[error] ?? 'unknown' };
-  if (error in NSS_NAMES) return classifyNssCode(NSS_NAMES[error]!);
+  if (Object.hasOwn(NSS_CODES, error)) return classifyNssCode(NSS_CODES[error as NssName]);
   if (/^(SEC|SSL|MOZILLA_PKIX)_ERROR_/.test(error)) {
     return error.startsWith('SSL_') ? { class: 'tls' } : { class: 'certificate', certificate: 'other' };
   }

@@ -471,8 +471,10 @@ describe('browser-only rules', () => {
     const withSiblings = classify({ ...scenarios.synDrop.withControl, siblings: [{ host: 'account.example.org', ok: true }] });
     expect(withSiblings.confidence).toBeGreaterThan(plain.confidence);
     expect(codes(withSiblings)).toContain('siblings_ok');
+    // A censor blocks every name of a provider: the others failing too is no sign of an outage.
     const allFail = classify({ ...scenarios.synDrop.withControl, siblings: [{ host: 'account.example.org', ok: false }] });
-    expect(allFail.confidence).toBeLessThan(plain.confidence);
+    expect(allFail).toMatchObject({ kind: 'censorship', method: 'tcp_ip', confidence: plain.confidence });
+    expect(codes(allFail)).toContain('siblings_failed');
   });
 
   it('a proxy in use halves the weight of blocking: it is the proxy\'s network', () => {
