@@ -17,7 +17,12 @@ import { RateLimiter, registerRateLimit } from './rate-limit';
 import type { MeasureContext } from './measure/context';
 import { createResolver } from './measure/dns';
 import { createSecureContext } from './measure/tls';
+import { openStore } from './db/open-store';
+import { readyStore } from './db/ready-store';
+import type { ReportStore } from './db/store';
+import { registerAggregateRoutes } from './routes/aggregates';
 import { registerControlRoutes } from './routes/control';
+import { registerReportRoutes } from './routes/reports';
 import { registerHealthRoutes } from './routes/health';
 import type { Dialer } from './safe-connect';
 
@@ -29,12 +34,16 @@ export interface AppOptions {
   dial?: Dialer;
   /** Where the log goes (default stdout); tests capture it to prove it holds no client data. */
   logStream?: NodeJS.WritableStream;
+  /** Replaces the store DETOUR_DATABASE_URL names (tests); closed with the app either way. */
+  store?: ReportStore;
 }
 
 export interface DetourService {
   app: FastifyInstance;
   counters: Counters;
   gate: MeasurementGate;
+  /** Where reports are counted; opened and migrated on the first report or aggregate request. */
+  store: ReportStore;
   /** Cancels every measurement in progress or queued: they answer at once with `interrupted`. */
   interruptMeasurements(): void;
 }
@@ -106,10 +115,17 @@ export async function buildApp(options: AppOptions): Promise<DetourService> {
   registerControlRoutes(app, { config, ctx, gate, counters, inFlight });
   registerHealthRoutes(app, counters, gate);
 
+  const store = options.store ?? openStore(config.databaseUrl);
+  app.addHook('onClose', async () => store.close());
+  const ready = readyStore(store);
+  await registerReportRoutes(app, { ready, counters, rateLimitMax: config.reportRateLimitMax, rateLimitWindowMs: config.rateLimitWindowMs });
+  registerAggregateRoutes(app, { ready, counters, k: config.reportsK });
+
   return {
     app,
     counters,
     gate,
+    store,
     interruptMeasurements: () => {
       for (const controller of inFlight) controller.abort();
     },

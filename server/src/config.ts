@@ -4,6 +4,7 @@
  * value stops the service at startup with a message naming the variable, rather than running with a
  * setting nobody asked for.
  */
+import path from 'node:path';
 import { isIp } from '../../engine/ip';
 
 export interface Config {
@@ -38,6 +39,12 @@ export interface Config {
   /** Time a client has to send a whole request (from its first byte), and the longest a connection may stay silent. */
   clientTimeoutMs: number;
   shutdownGraceMs: number;
+  /** Where failure reports are counted: `sqlite:PATH` (PostgreSQL comes next, behind the same store interface). */
+  databaseUrl: string;
+  /** Aggregate rows counting fewer reports than this are never published (k-anonymity). */
+  reportsK: number;
+  /** Report batches per client per DETOUR_RATE_LIMIT_WINDOW_MS, kept in memory only; 0 turns it off. */
+  reportRateLimitMax: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -63,6 +70,10 @@ export const DEFAULT_CONFIG: Config = {
   maxConnectionsPerClient: 32,
   clientTimeoutMs: 10_000,
   shutdownGraceMs: 15_000,
+  // Beside the service, not the working directory, so `npm run server` from anywhere finds one file.
+  databaseUrl: `sqlite:${path.resolve(import.meta.dirname, '..', 'data', 'detour.sqlite')}`,
+  reportsK: 10,
+  reportRateLimitMax: 30,
 };
 
 export class ConfigError extends Error {
@@ -156,6 +167,12 @@ export const ENV_VARS: EnvVar[] = [
   envVar('DETOUR_MAX_CONNECTIONS_PER_CLIENT', 'maxConnectionsPerClient', integer(1, 1_000_000)),
   envVar('DETOUR_CLIENT_TIMEOUT_MS', 'clientTimeoutMs', integer(100, 600_000)),
   envVar('DETOUR_SHUTDOWN_GRACE_MS', 'shutdownGraceMs', integer(0, 600_000)),
+  envVar('DETOUR_DATABASE_URL', 'databaseUrl', (raw) => {
+    if (!/^sqlite:./.test(raw)) throw new ConfigError('expected sqlite:PATH (PostgreSQL is not supported yet)');
+    return raw;
+  }),
+  envVar('DETOUR_REPORTS_K', 'reportsK', integer(1, 1_000_000)),
+  envVar('DETOUR_REPORT_RATE_LIMIT_MAX', 'reportRateLimitMax', integer(0)),
 ] as EnvVar[];
 
 /** Defaults, then every DETOUR_* variable that is set. Throws a ConfigError listing every bad one. */
