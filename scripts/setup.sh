@@ -3,7 +3,9 @@
 #   bash scripts/setup.sh          the browsers and npm packages, to build and run the product
 #   bash scripts/setup.sh --test   and what the tests add: the Russian Firefox language pack (for the
 #                                  Russian screenshots), certutil (to trust the lab's CA), iptables
-#                                  and iproute2 (the lab's network)
+#                                  and iproute2 (the lab's network), and PostgreSQL (the service's
+#                                  report store is tested on it as well as on SQLite; the tests start
+#                                  their own throw-away cluster, so Debian's default one is not needed)
 # Anything already present is left alone; nothing is downloaded but Debian and npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ if [[ ${1:-} == --test ]]; then
   want ip iproute2
   want openssl openssl
   want unshare util-linux
+  compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || packages+=(postgresql)
 fi
 
 if ((${#packages[@]})); then

@@ -5,6 +5,7 @@
  */
 import { buildApp } from './src/app';
 import { ConfigError, loadConfig, unknownSettings } from './src/config';
+import { describeDatabaseUrl } from './src/db/database-url';
 
 async function main(): Promise<void> {
   let config;
@@ -53,6 +54,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  // Migrate now rather than on the first report, so a schema problem shows in the log at startup. A
+  // database that is down is no reason not to serve the control: the report routes retry on use.
+  service.store.migrate().then(
+    () => app.log.info(`reports stored in ${describeDatabaseUrl(config.databaseUrl)}`),
+    (error: unknown) => app.log.warn({ err: { message: (error as Error).message } }, 'report database unavailable; reports get 503 until it is back'),
+  );
 }
 
 main().catch((error: unknown) => {

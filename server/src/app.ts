@@ -22,6 +22,7 @@ import { readyStore } from './db/ready-store';
 import type { ReportStore } from './db/store';
 import { registerAggregateRoutes } from './routes/aggregates';
 import { registerControlRoutes } from './routes/control';
+import { registerOperatorRoutes } from './routes/operator';
 import { registerReportRoutes } from './routes/reports';
 import { registerHealthRoutes } from './routes/health';
 import type { Dialer } from './safe-connect';
@@ -115,11 +116,14 @@ export async function buildApp(options: AppOptions): Promise<DetourService> {
   registerControlRoutes(app, { config, ctx, gate, counters, inFlight });
   registerHealthRoutes(app, counters, gate);
 
-  const store = options.store ?? openStore(config.databaseUrl);
+  // A PostgreSQL connection cut while idle (the database restarting) is dropped from the pool and
+  // only logged: the next request opens a new one.
+  const store = options.store ?? openStore(config.databaseUrl, (error) => app.log.warn({ err: { message: error.message } }, 'database connection lost'));
   app.addHook('onClose', async () => store.close());
   const ready = readyStore(store);
   await registerReportRoutes(app, { ready, counters, rateLimitMax: config.reportRateLimitMax, rateLimitWindowMs: config.rateLimitWindowMs });
   registerAggregateRoutes(app, { ready, counters, k: config.reportsK });
+  registerOperatorRoutes(app, { ready, counters, k: config.reportsK });
 
   return {
     app,

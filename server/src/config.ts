@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { isIp } from '../../engine/ip';
+import { isDatabaseUrl } from './db/database-url';
 
 export interface Config {
   host: string;
@@ -39,7 +40,7 @@ export interface Config {
   /** Time a client has to send a whole request (from its first byte), and the longest a connection may stay silent. */
   clientTimeoutMs: number;
   shutdownGraceMs: number;
-  /** Where failure reports are counted: `sqlite:PATH` (PostgreSQL comes next, behind the same store interface). */
+  /** Where failure reports are counted: `sqlite:PATH` or `postgres://…` (src/db/database-url.ts). */
   databaseUrl: string;
   /** Aggregate rows counting fewer reports than this are never published (k-anonymity). */
   reportsK: number;
@@ -168,7 +169,7 @@ export const ENV_VARS: EnvVar[] = [
   envVar('DETOUR_CLIENT_TIMEOUT_MS', 'clientTimeoutMs', integer(100, 600_000)),
   envVar('DETOUR_SHUTDOWN_GRACE_MS', 'shutdownGraceMs', integer(0, 600_000)),
   envVar('DETOUR_DATABASE_URL', 'databaseUrl', (raw) => {
-    if (!/^sqlite:./.test(raw)) throw new ConfigError('expected sqlite:PATH (PostgreSQL is not supported yet)');
+    if (!isDatabaseUrl(raw)) throw new ConfigError('expected sqlite:PATH or postgres://…');
     return raw;
   }),
   envVar('DETOUR_REPORTS_K', 'reportsK', integer(1, 1_000_000)),

@@ -1,9 +1,10 @@
 /**
  * POST /api/v1/reports: a batch of opt-in failure reports (issue 11). The body is read as text and
  * parsed by strict-json.ts (Fastify's JSON parser keeps the last of two equal keys), validated whole
- * (reports/validate-batch.ts), and only then stored, in one transaction; the 200 is sent after the
- * commit. Nothing about the request is stored: not the address, not a header, and of the arrival
- * time only its hour, beside the batch id, until that id is purged.
+ * (reports/validate-batch.ts), and only then stored, in one transaction together with the batches
+ * that arrived meanwhile (reports/writer.ts); the 200 is sent after the commit. Nothing about the
+ * request is stored: not the address, not a header, and of the arrival time only its hour, beside
+ * the batch id, until that id is purged.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RateLimiter, clientKey } from '../rate-limit';
@@ -12,6 +13,7 @@ import type { ReadyStore } from '../db/ready-store';
 import { StoreUnavailableError } from '../db/store';
 import { REPORT_BATCH_TTL_HOURS, REPORT_BODY_LIMIT } from '../reports/report';
 import { parseStrictJson, StrictJsonError } from '../reports/strict-json';
+import { ReportWriter } from '../reports/writer';
 import { hourStart, ReportValidationError, validateBatch } from '../reports/validate-batch';
 
 export const REPORTS_PATH = '/api/v1/reports';
@@ -33,6 +35,7 @@ function refuse(reply: FastifyReply, counters: Counters, status: number, error: 
 
 export async function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps): Promise<void> {
   const { ready, counters } = deps;
+  const writer = new ReportWriter(ready);
   const limiter = deps.rateLimitMax > 0 ? new RateLimiter(deps.rateLimitMax, deps.rateLimitWindowMs) : undefined;
 
   // Batch ids exist only to recognise a retry; an hourly sweep forgets them after the TTL.
@@ -88,7 +91,7 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
           throw error;
         }
         try {
-          const [stored] = await (await ready()).storeBatches([batch], hourIso(Date.now()));
+          const stored = await writer.submit(batch);
           return reply.code(200).send({ stored: stored ? batch.reports.length : 0, duplicate: !stored });
         } catch (error) {
           if (!(error instanceof StoreUnavailableError)) throw error;
