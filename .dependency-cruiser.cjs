@@ -18,7 +18,7 @@
  * npm packages engine/ may import: pure logic only, no I/O, no browser or Node API. Add a package
  * here only after checking it touches neither (and that it is in "dependencies").
  */
-const ENGINE_ALLOWED_PACKAGES = [];
+const ENGINE_ALLOWED_PACKAGES = ['@noble/ed25519', '@noble/hashes', '@scure/base'];
 
 /** Browser-extension APIs, by package. */
 const BROWSER_API_PACKAGES = '^node_modules/(wxt|webextension-polyfill|@wxt-dev/[^/]+|@types/(chrome|firefox-webext-browser|webextension-polyfill))/';
