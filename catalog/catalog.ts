@@ -8,6 +8,7 @@
  */
 import raw from './providers.json';
 import type { IndexedProvider } from './provider-index';
+import { isValidV3OnionHost } from '../engine/onion-address';
 
 export interface Source {
   type: 'repo' | 'page' | string;
@@ -98,23 +99,21 @@ export const providers: readonly CatalogProvider[] = catalog.providers;
 export const blockingEvents: readonly BlockingEvent[] = catalog.blocking_events;
 export const catalogGenerated = catalog.generated;
 
-/** A v3 onion host: 56 base32 characters. v2 (16 characters) stopped working in 2021. */
-const V3_ONION = /^[a-z2-7]{56}\.onion$/;
-
 /**
  * The onions a user may be shown: v3, published by the provider itself, cited, and reachable from a
  * browser (an address without a scheme, such as an MX onion for port 25, is for mail servers).
  */
 export function showableOnions(provider: CatalogProvider): CatalogOnion[] {
   return provider.onions.filter((onion) => {
-    if (!onion.provider_published || onion.sources.length === 0) return false;
+    if (!onion.provider_published || !onion.sources.some((s) => s.publisher_kind === 'provider')) return false;
     let url: URL;
     try {
       url = new URL(onion.url);
     } catch {
       return false;
     }
-    return (url.protocol === 'http:' || url.protocol === 'https:') && V3_ONION.test(url.hostname);
+    // The checksum and key again at run time, not only the shape: a wrong address is phishing.
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isValidV3OnionHost(url.hostname);
   });
 }
 

@@ -11,6 +11,9 @@
  * | `settings` | DetourState | `parseSettings` (lib/settings.ts) |
  * | `verdicts` | ProbeScheduler (lib/probe-scheduler.ts) | `parseStoredVerdict` (lib/stored-probe-state.ts) |
  * | `probeRuns` | ProbeScheduler, before a run starts | `parsePendingRun` (lib/stored-probe-state.ts) |
+ * | `learnedOnions` | LearnedOnionStore (lib/learned-onions.ts) | `parseLearnedOnions` (lib/learned-onions.ts) |
+ * | `catalogUpdate` | CatalogUpdater (lib/catalog-update.ts) | `parseStoredCatalogUpdate`, then the signature again (lib/catalog-update.ts) |
+ * | `catalogUpdateCheck` | CatalogUpdater | `parseCatalogUpdateCheck` (lib/catalog-update.ts) |
  *
  * Types only, apart from the key names: every module that reads or writes storage depends on this
  * file, and it depends on nothing of lib's but leaf types.
@@ -32,6 +35,9 @@ export const STORAGE_KEYS = {
   settings: 'settings',
   verdicts: 'verdicts',
   probeRuns: 'probeRuns',
+  learnedOnions: 'learnedOnions',
+  catalogUpdate: 'catalogUpdate',
+  catalogUpdateCheck: 'catalogUpdateCheck',
 } as const satisfies { [K in keyof StoredState]: K };
 
 export type StorageKey = keyof StoredState;
@@ -83,4 +89,42 @@ export interface StoredState {
   verdicts: Record<string, StoredVerdict>;
   /** Unfinished runs per host. */
   probeRuns: Record<string, PendingRun>;
+  /** Onion-Location announcements per provider id (or user domain), newest first. */
+  learnedOnions: Record<string, LearnedOnion[]>;
+  /** The last signed catalog update accepted; absent: the shipped catalog is in use. */
+  catalogUpdate: StoredCatalogUpdate;
+  /** When update URLs were last tried (at most once a day), and what came of it. */
+  catalogUpdateCheck: CatalogUpdateCheck;
+}
+
+/**
+ * A catalog update as it was accepted: the exact signed text and its minisign signature, so that
+ * reading it back verifies the signature again rather than trusting storage.
+ */
+export interface StoredCatalogUpdate {
+  /** The catalog file, UTF-8 decoded as received (a BOM kept), so it re-encodes to the signed bytes. */
+  text: string;
+  /** The `.minisig` file's text. */
+  signature: string;
+  version: number;
+  /** ms since epoch. */
+  acceptedAt: number;
+  /** The update URL it came from. */
+  from: string;
+}
+
+export interface CatalogUpdateCheck {
+  /** ms since epoch of the last attempt, successful or not. */
+  checkedAt: number;
+  /** `accepted`, `no-update`, or the last refusal reason. */
+  outcome: string;
+}
+
+/** An onion a site announced in its Onion-Location header, on a top-level HTTPS page that loaded. */
+export interface LearnedOnion {
+  url: string;
+  /** When the site last announced it (ms since epoch). */
+  announcedAt: number;
+  /** The https origin of the page that announced it. */
+  pageOrigin: string;
 }

@@ -76,7 +76,16 @@ describe('onStateChanged', () => {
   });
 
   it('hears every key a page shows, whether written or removed', async () => {
-    expect([...STATE_KEYS].sort()).toEqual(['failureLog', 'probeRuns', 'settings', 'userDomains', 'verdicts']);
+    expect([...STATE_KEYS].sort()).toEqual([
+      'catalogUpdate',
+      'catalogUpdateCheck',
+      'failureLog',
+      'learnedOnions',
+      'probeRuns',
+      'settings',
+      'userDomains',
+      'verdicts',
+    ]);
     const listener = vi.fn();
     onStateChanged(listener);
     for (const key of STATE_KEYS) {
