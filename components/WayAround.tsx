@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { providers, type Source } from '../catalog/catalog';
-import { t } from '../lib/i18n';
+import { t, uiLanguage } from '../lib/i18n';
 import type { HostState } from '../lib/messages';
 import { wayAround, type Step, type TorLink } from '../lib/way-around';
 
@@ -94,6 +94,14 @@ function StepItem({ step }: { step: Step }) {
           <span class="muted">{t('waOnionTorOnly')}</span> <SourceLinks sources={step.onion.sources.filter((s) => s.publisher_kind === 'provider')} />
         </li>
       );
+    case 'announced-onion':
+      return (
+        <li data-testid="onion" data-origin="announced">
+          <strong>{t('waOnionAnnounced', [new URL(step.pageOrigin).hostname, new Date(step.announcedAt).toLocaleDateString(uiLanguage())])}</strong>
+          <code class="address">{step.url}</code> <CopyButton text={step.url} />
+          <span class="muted">{t('waOnionTorOnly')}</span>
+        </li>
+      );
     case 'provider-advice':
       return (
         <li data-testid="provider-advice">
@@ -142,7 +150,13 @@ export function WayAround({ state }: { state: HostState }) {
   const stored = state.verdict;
   if (!stored) return null;
   const provider = state.provider ? providers.find((p) => p.id === state.provider!.id) : undefined;
-  const steps = wayAround({ verdict: stored.verdict, url: stored.url, provider, siblings: stored.observations?.siblings });
+  const steps = wayAround({
+    verdict: stored.verdict,
+    url: stored.url,
+    provider,
+    siblings: stored.observations?.siblings,
+    announced: state.announcedOnions,
+  });
   if (steps.length === 0) return null;
   return (
     <section class="way-around" data-testid="way-around" aria-labelledby="way-around-title">

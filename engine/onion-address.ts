@@ -25,27 +25,15 @@
 import { sha3_256 } from '@noble/hashes/sha3.js';
 import { base32nopad } from '@scure/base';
 import { Point } from '@noble/ed25519';
+import { v3OnionShape, type OnionShapeError } from './onion-shape';
 
-export const V3_ADDRESS_CHARS = 56;
+export { V3_ADDRESS_CHARS } from './onion-shape';
+
 const VERSION = 3;
-/** A DNS name's limit; anything longer is refused before any other work. */
-const MAX_HOST_CHARS = 253;
 const CHECKSUM_PREFIX = new TextEncoder().encode('.onion checksum');
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const BASE32 = /^[a-z2-7]{56}$/;
-const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 export type OnionAddressError =
-  | 'not-a-string'
-  | 'too-long'
-  | 'not-onion'
-  | 'trailing-dot'
-  | 'bad-label'
-  /** A 16-character v2 address: the network dropped them in 2021. */
-  | 'v2'
-  | 'length'
-  | 'base32'
-  | 'version'
+  | OnionShapeError
   | 'checksum'
   /** Not a valid public key of the prime-order group (tor refuses these too). */
   | 'key';
@@ -87,20 +75,9 @@ function isPrimeOrderPoint(publicKey: Uint8Array): boolean {
 }
 
 export function parseV3Onion(input: unknown): V3Onion | { error: OnionAddressError } {
-  if (typeof input !== 'string') return { error: 'not-a-string' };
-  if (input.length > MAX_HOST_CHARS) return { error: 'too-long' };
-  // ASCII before lowercasing: Unicode case folding maps some letters onto ASCII (the Kelvin sign
-  // U+212A becomes "k"), which would let a look-alike string pass as the address.
-  if (!PRINTABLE_ASCII.test(input)) return { error: 'bad-label' };
-  const host = input.toLowerCase();
-  if (host.endsWith('.')) return { error: 'trailing-dot' };
-  if (!host.endsWith('.onion')) return { error: 'not-onion' };
-  const labels = host.slice(0, -'.onion'.length).split('.');
-  if (!labels.every((label) => LABEL.test(label))) return { error: 'bad-label' };
-  const last = labels[labels.length - 1] ?? '';
-  if (last.length === 16) return { error: 'v2' };
-  if (last.length !== V3_ADDRESS_CHARS) return { error: 'length' };
-  if (!BASE32.test(last)) return { error: 'base32' };
+  const shape = v3OnionShape(input);
+  if ('error' in shape) return shape;
+  const last = shape.address.slice(0, -'.onion'.length);
   let raw: Uint8Array;
   try {
     raw = base32nopad.decode(last.toUpperCase());
@@ -113,7 +90,7 @@ export function parseV3Onion(input: unknown): V3Onion | { error: OnionAddressErr
   const checksum = onionChecksum(publicKey);
   if (raw[32] !== checksum[0] || raw[33] !== checksum[1]) return { error: 'checksum' };
   if (!isPrimeOrderPoint(publicKey)) return { error: 'key' };
-  return { address: `${last}.onion`, host, publicKey };
+  return { ...shape, publicKey };
 }
 
 export function isValidV3OnionHost(input: unknown): boolean {

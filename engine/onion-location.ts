@@ -5,7 +5,7 @@
  * Tor Browser's and Brave's rules: the top-level document only (main frame); the page itself is not
  * .onion; it was served over HTTPS with a certificate the browser accepted; the first header value
  * only; the value an http(s) URL whose host is a .onion. Here the host must also be a valid v3 onion
- * (checksum and key, engine/onion-address.ts).
+ * (checksum and key, engine/onion-address.ts); `readOnionLocation` stops short of those two.
  *
  * Detour's own, stricter, choices (each a refusal with its reason):
  * - At most 2048 characters; only printable ASCII (no control characters, spaces, non-ASCII, commas:
@@ -23,6 +23,7 @@
  * Pure: no Node or browser API beyond the URL parser.
  */
 import { parseV3Onion } from './onion-address';
+import { v3OnionShape } from './onion-shape';
 
 export const MAX_ONION_LOCATION_CHARS = 2048;
 
@@ -91,7 +92,12 @@ function pageRefusal(input: OnionLocationInput): OnionLocationRefusal | undefine
   return undefined;
 }
 
-export function parseOnionLocation(input: OnionLocationInput): OnionLocation {
+/**
+ * Every rule but the address's checksum and key: what the background checks before it remembers an
+ * announcement (the cryptography would take a third of its size budget). Whatever shows or copies
+ * the result must first pass it through `parseOnionLocation` or engine/onion-address.ts.
+ */
+export function readOnionLocation(input: OnionLocationInput): OnionLocation {
   const first = input.headerValues[0];
   if (typeof first !== 'string') return { refused: 'no-header' };
   const pageProblem = pageRefusal(input);
@@ -124,7 +130,14 @@ export function parseOnionLocation(input: OnionLocationInput): OnionLocation {
   }
   if (url.hostname.endsWith('.onion.')) return { refused: 'trailing-dot' };
   if (!url.hostname.endsWith('.onion')) return { refused: 'not-onion' };
-  const onion = parseV3Onion(url.hostname);
+  const onion = v3OnionShape(url.hostname);
   if ('error' in onion) return { refused: 'invalid-onion' };
   return { url: `${url.protocol}//${onion.host}${url.pathname}`, host: onion.host, address: onion.address };
+}
+
+/** All of Tor Browser's and Detour's rules, the address's checksum and key included. */
+export function parseOnionLocation(input: OnionLocationInput): OnionLocation {
+  const found = readOnionLocation(input);
+  if ('refused' in found || 'error' in parseV3Onion(found.host)) return 'refused' in found ? found : { refused: 'invalid-onion' };
+  return found;
 }

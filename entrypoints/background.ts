@@ -5,13 +5,15 @@
  */
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
-import { siblingDomains } from '../catalog/provider-index';
+import { catalogHostPatterns, siblingDomains } from '../catalog/provider-index';
 import { classifyWith } from '../engine/verdict-core';
 import { clearBadge, showFailureBadge, showFailureBadgeSettled } from '../lib/badge';
 import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
 import { loadFingerprints } from '../lib/fingerprints-asset';
 import { createMessageTable, handleMessage } from '../lib/handle-messages';
+import { listenForOnionLocation } from '../lib/learn-onion-location';
+import { LearnedOnionStore } from '../lib/learned-onions';
 import { hostOf } from '../engine/hosts';
 import { observeFailures, type FailureSink } from '../lib/observe-failures';
 import { probeTriggerFor, ProbeScheduler } from '../lib/probe-scheduler';
@@ -68,9 +70,18 @@ export default defineBackground({
       if (latest) void showFailureBadge(tabId, host, latest.class);
     });
 
+    const learnedOnions = new LearnedOnionStore(browser.storage.local);
+    listenForOnionLocation(catalogHostPatterns(), {
+      store: learnedOnions,
+      isWatched: (host) => state.watch.isWatched(host),
+      certificateDoubt: (host) => (state.record(host)?.entries ?? []).some((e) => e.class === 'certificate'),
+      now: Date.now,
+    });
+
     const messages = createMessageTable(state, scheduler, {
       listenersSince: Date.now(),
       userDomainsChanged: observer.userDomainsChanged,
+      learnedOnions,
     });
     browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(messages, state, message, sender));
 

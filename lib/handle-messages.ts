@@ -7,6 +7,7 @@ import { browser } from 'wxt/browser';
 import type { DetourState } from './detour-state';
 import { hostOf, normalizeHost } from '../engine/hosts';
 import { hostView } from './host-view';
+import { onionKey, type LearnedOnionStore } from './learned-onions';
 import type { ErrorResponse, HostState, RequestOf, RequestType, ResponseOf } from './messages';
 import type { ProbeScheduler } from './probe-scheduler';
 import { originPattern } from './watch-list';
@@ -15,6 +16,8 @@ export interface MessageHooks {
   listenersSince: number;
   /** The user's domain list changed: re-register what depends on it. */
   userDomainsChanged(): void;
+  /** Onions the sites announced; absent in tests that do not need them. */
+  learnedOnions?: LearnedOnionStore;
 }
 
 /** One message: how to tell a well-formed request, and how to answer it. */
@@ -43,6 +46,7 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
       verdict: scheduler.verdictFor(host),
       probing: scheduler.isRunning(host),
       now: Date.now(),
+      announcedOnions: hooks.learnedOnions?.forKey(onionKey(host)),
     });
   };
   return {
@@ -123,7 +127,7 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
     'clear-failures': {
       valid: always,
       handle: async () => {
-        await Promise.all([state.clearFailures(), scheduler.clear()]);
+        await Promise.all([state.clearFailures(), scheduler.clear(), hooks.learnedOnions?.clear()]);
         return { ok: true };
       },
     },

@@ -7,7 +7,7 @@ import { providerForHost } from '../catalog/provider-index';
 import { failedRecently, lastFailureAt, LIMITS, type HostRecord } from './failure-log';
 import type { HostState } from './messages';
 import { entriesAsNamed } from './refine-failure';
-import type { StoredVerdict } from './storage';
+import type { LearnedOnion, StoredVerdict } from './storage';
 import { summarize } from './watch-list';
 
 export interface HostSources {
@@ -16,9 +16,10 @@ export interface HostSources {
   verdict: StoredVerdict | undefined;
   probing: boolean;
   now: number;
+  announcedOnions?: LearnedOnion[];
 }
 
-export function hostView(host: string, { record, watched, verdict, probing, now }: HostSources): HostState {
+export function hostView(host: string, { record, watched, verdict, probing, now, announcedOnions }: HostSources): HostState {
   const state: HostState = {
     host,
     watched,
@@ -31,5 +32,6 @@ export function hostView(host: string, { record, watched, verdict, probing, now 
   if (record?.lastOkAt !== undefined) state.lastOkAt = record.lastOkAt;
   if (state.failedRecently && record) state.recentUntil = lastFailureAt(record) + LIMITS.recentMs;
   if (verdict) state.verdict = verdict;
+  if (announcedOnions?.length) state.announcedOnions = announcedOnions;
   return state;
 }

@@ -3,7 +3,7 @@
  * end-to-end tests. Every answer is plain JSON. Documented in the README under "Contracts".
  */
 import type { FailureEntry, HostRecord } from './failure-log';
-import type { StoredVerdict } from './storage';
+import type { LearnedOnion, StoredVerdict } from './storage';
 import type { Settings, SettingsProblem } from './settings';
 
 export interface ProviderSummary {
@@ -11,7 +11,7 @@ export interface ProviderSummary {
   name: string;
 }
 
-/** Everything Detour knows about one host. A later issue adds `alternatives`. */
+/** Everything Detour knows about one host. */
 export interface HostState {
   host: string;
   watched: boolean;
@@ -29,6 +29,8 @@ export interface HostState {
   verdict?: StoredVerdict;
   /** Probes are running for this host right now. */
   probing: boolean;
+  /** Onions the provider's own pages announced (Onion-Location), apart from the catalog's. */
+  announcedOnions?: LearnedOnion[];
 }
 
 export interface WatchedDomain {

@@ -10,7 +10,9 @@
 import type { CatalogOnion, CatalogProvider, ProviderAdvice, Source } from '../catalog/catalog';
 import { showableOnions } from '../catalog/catalog';
 import tor from '../catalog/tor.json';
+import { isValidV3OnionHost } from '../engine/onion-address';
 import type { SiblingObservation, Verdict } from '../engine/types';
+import type { LearnedOnion } from './storage';
 
 export type MirrorState = 'working' | 'failing' | 'not-checked';
 
@@ -23,6 +25,8 @@ export type Step =
   | { kind: 'https'; url: string }
   | { kind: 'mirror'; host: string; url: string; state: MirrorState }
   | { kind: 'onion'; onion: CatalogOnion }
+  /** Announced by the site itself (Onion-Location), never mixed with the catalog's. */
+  | { kind: 'announced-onion'; url: string; announcedAt: number; pageOrigin: string }
   | { kind: 'provider-advice'; advice: ProviderAdvice }
   /** Tor Browser with the ordinary address; `withOnion` when an onion is offered above. */
   | { kind: 'tor-browser'; links: TorLink[] }
@@ -48,6 +52,8 @@ export interface WayAroundInput {
   provider?: CatalogProvider;
   /** The probe run's loads of the provider's other names (lib/probes/run-probes.ts). */
   siblings?: readonly SiblingObservation[];
+  /** Onion-Location announcements remembered for the provider (lib/learned-onions.ts). */
+  announced?: readonly LearnedOnion[];
 }
 
 const torLinks = (ids: string[]): TorLink[] =>
@@ -73,16 +79,29 @@ export function mirrorSteps(host: string, provider: CatalogProvider | undefined,
   return steps.sort((a, b) => (a.kind === 'mirror' && b.kind === 'mirror' ? rank[a.state] - rank[b.state] : 0));
 }
 
-function torSteps(provider: CatalogProvider | undefined): Step[] {
+/** The background stored it without checking the checksum and key (lib/learned-onions.ts): done here. */
+function verifiedAnnouncement(announced: LearnedOnion): boolean {
+  try {
+    const url = new URL(announced.url);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && isValidV3OnionHost(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+function torSteps(provider: CatalogProvider | undefined, announced: readonly LearnedOnion[]): Step[] {
   const onions = provider ? showableOnions(provider).map((onion): Step => ({ kind: 'onion', onion })) : [];
-  return [...onions, { kind: 'tor-browser', links: torLinks(TOR_BROWSER_LINKS) }, { kind: 'bridges', links: torLinks(BRIDGE_LINKS) }];
+  const catalogUrls = new Set(provider?.onions.map((o) => o.url));
+  // An announcement of an address the catalog already lists adds nothing; the catalog's source is shown.
+  const fromSite = announced.filter((a) => !catalogUrls.has(a.url) && verifiedAnnouncement(a)).map((a): Step => ({ kind: 'announced-onion', ...a }));
+  return [...onions, ...fromSite, { kind: 'tor-browser', links: torLinks(TOR_BROWSER_LINKS) }, { kind: 'bridges', links: torLinks(BRIDGE_LINKS) }];
 }
 
 function providerAdvice(provider: CatalogProvider | undefined): Step[] {
   return (provider?.advice ?? []).filter((a) => a.sources.length > 0 && a.kind !== 'onion').map((advice): Step => ({ kind: 'provider-advice', advice }));
 }
 
-export function wayAround({ verdict, url, provider, siblings }: WayAroundInput): Step[] {
+export function wayAround({ verdict, url, provider, siblings, announced = [] }: WayAroundInput): Step[] {
   let host: string;
   try {
     host = new URL(url).hostname;
@@ -113,17 +132,17 @@ export function wayAround({ verdict, url, provider, siblings }: WayAroundInput):
 
   switch (verdict.method) {
     case 'interception':
-      return [{ kind: 'interception-warning' }, ...torSteps(provider), ...advice];
+      return [{ kind: 'interception-warning' }, ...torSteps(provider, announced), ...advice];
     case 'dns':
-      return [{ kind: 'secure-dns' }, ...working, ...torSteps(provider), ...advice, ...rest];
+      return [{ kind: 'secure-dns' }, ...working, ...torSteps(provider, announced), ...advice, ...rest];
     case 'blockpage':
     case 'http-451':
     case 'http-diff': {
       const https = url.startsWith('http:') ? [{ kind: 'https', url: `https://${host}/` } satisfies Step] : [];
-      return [...https, ...working, ...torSteps(provider), ...advice, ...rest];
+      return [...https, ...working, ...torSteps(provider, announced), ...advice, ...rest];
     }
     default:
       // IP blocking, SNI filtering, resets, timeouts: Tor gets around all of them.
-      return [...working, ...sameAddresses, ...torSteps(provider), ...advice, ...rest];
+      return [...working, ...sameAddresses, ...torSteps(provider, announced), ...advice, ...rest];
   }
 }

@@ -56,6 +56,12 @@ export const LAB_NAMES = {
 
 export const LAB_SITE_TITLE = 'Detour Lab Mail';
 
+/**
+ * The onion the lab's real site announces in its Onion-Location header: rend-spec's first v3 test
+ * vector (a valid checksum), never dialled; the lab has no Tor.
+ */
+export const LAB_ANNOUNCED_ONION = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion';
+
 export const LAB_CANARIES = [
   { url: `http://${LAB_NAMES.canaryA}/canonical.html`, expect: 'success\n' },
   { url: `http://${LAB_NAMES.canaryB}/generate_204`, expect: '' },
@@ -115,7 +121,7 @@ export async function startLab(): Promise<Lab> {
     pki.issue({ names: [LAB_NAMES.portal] }),
   ]);
   const doh = await startDohServer({ host: LAB_LOOPBACK.doh, port: LAB_DOH_PORT, zone: network.honest });
-  const sitePage = page({ title: LAB_SITE_TITLE });
+  const sitePage = page({ title: LAB_SITE_TITLE, headers: { 'onion-location': `https://${LAB_ANNOUNCED_ONION}/` } });
   let open: Closable[] = [];
 
   const lab: Lab = {

@@ -62,6 +62,16 @@ describe('the way around fits the method of blocking', () => {
     }
   });
 
+  it('shows an onion the site announced apart from the catalog, and only when its checksum and key hold', () => {
+    // rend-spec v3 test vector, and the same with its 11th character changed (checksum broken).
+    const good = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion';
+    const bad = `${good.slice(0, 10)}${good[10] === 'a' ? 'b' : 'a'}${good.slice(11)}`;
+    const announced = [good, bad, `user:pw@${good}`].map((host, i) => ({ url: `https://${host}/`, announcedAt: i + 1, pageOrigin: 'https://mail.example.org' }));
+    const steps = wayAround({ verdict: censorship('tls'), url: 'https://mail.example.org/', announced });
+    expect(steps.filter((s) => s.kind === 'announced-onion')).toEqual([{ kind: 'announced-onion', url: `https://${good}/`, announcedAt: 1, pageOrigin: 'https://mail.example.org' }]);
+    expect(kinds(steps)).toEqual(['announced-onion', 'tor-browser', 'bridges']);
+  });
+
   it('a user-added domain (no catalog entry) still gets Tor advice, and an unparsable URL gets none', () => {
     expect(kinds(wayAround({ verdict: censorship('tls'), url: 'https://mail.example.org/' }))).toEqual(['tor-browser', 'bridges']);
     expect(wayAround({ verdict: censorship('tls'), url: 'not a url' })).toEqual([]);

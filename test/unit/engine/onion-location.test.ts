@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isValidV3OnionHost } from '../../../engine/onion-address';
-import { MAX_ONION_LOCATION_CHARS, parseOnionLocation, type OnionLocationInput } from '../../../engine/onion-location';
+import { MAX_ONION_LOCATION_CHARS, parseOnionLocation, readOnionLocation, type OnionLocationInput } from '../../../engine/onion-location';
 
 // rend-spec v3 test vectors (valid checksums).
 const A = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion';
@@ -108,6 +108,17 @@ describe('Onion-Location, by the rules of Tor Browser and Brave', () => {
       // Whatever is kept re-parses to itself: the stored form passes the same check when read back.
       expect(parseOnionLocation(header((result as { url: string }).url))).toMatchObject({ url: expected });
     }
+  });
+
+  it('readOnionLocation, the background\'s part, applies every rule but the checksum and key', () => {
+    for (const [, input, expected] of TABLE) {
+      const full = parseOnionLocation(input);
+      const read = readOnionLocation(input);
+      if ('url' in full) expect(read).toEqual(full);
+      else if (expected !== 'refused:invalid-onion') expect(read).toEqual(full);
+    }
+    expect(readOnionLocation(header(`https://${A_BAD}/`))).toMatchObject({ url: `https://${A_BAD}/` });
+    expect(parseOnionLocation(header(`https://${A_BAD}/`))).toEqual({ refused: 'invalid-onion' });
   });
 
   it('names the address and the host of what it keeps', () => {
