@@ -46,11 +46,13 @@ export async function learnFromResponse(details: HeadersDetails, deps: OnionLoca
 }
 
 export function listenForOnionLocation(patterns: string[], deps: OnionLocationDeps): void {
-  if (patterns.length === 0) return;
-  const onHeaders = browser.webRequest.onHeadersReceived.addListener as unknown as (
-    cb: (details: HeadersDetails) => void,
-    filter: { urls: string[]; types: string[] },
-    extra: string[],
-  ) => void;
-  onHeaders((details) => void learnFromResponse(details, deps).catch(() => {}), { urls: patterns.filter((p) => p.startsWith('*://') || p.startsWith('https://')).map((p) => p.replace(/^\*:\/\//, 'https://')), types: ['main_frame'] }, ['responseHeaders']);
+  // Only HTTPS pages can announce: the same hosts as the watch patterns, https only.
+  const urls = patterns.filter((p) => p.startsWith('*://') || p.startsWith('https://')).map((p) => p.replace(/^\*:\/\//, 'https://'));
+  if (urls.length === 0) return;
+  // Called on the event itself: Chromium throws "without a valid receiver" for a detached addListener.
+  browser.webRequest.onHeadersReceived.addListener(
+    (details) => void learnFromResponse(details, deps).catch(() => {}),
+    { urls, types: ['main_frame'] },
+    ['responseHeaders'],
+  );
 }
