@@ -213,6 +213,9 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
           browser,
           `Services.dns.clearCache(true);
            Services.obs.notifyObservers(null, 'net:prune-all-connections');
+           // Idle ones are pruned above; this aborts those still connecting (a SYN the last scenario's
+           // firewall dropped), which Firefox would otherwise complete and reuse without DNS.
+           Services.obs.notifyObservers(null, 'net:cancel-all-connections');
            Services.cache2.clear();`,
         );
       },
