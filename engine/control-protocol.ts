@@ -7,6 +7,18 @@
  * `dns_nxdomain_error`, `ssl_invalid_hostname`, `ssl_unknown_authority`, ...): see ooniFailureClass().
  */
 
+/**
+ * How long the client will wait for the answer, in milliseconds, sent as a request header so that
+ * OONI's request body stays as it is. The service fits its whole measurement into it (less
+ * CONTROL_TRANSIT_MS for the answer's way back) instead of its own longer timeouts: a probe run with
+ * two seconds left gains nothing from a control that answers in five.
+ */
+export const CONTROL_TIME_BUDGET_HEADER = 'detour-time-budget-ms';
+/** Kept back from the client's time for the request and the answer to cross the network. */
+export const CONTROL_TRANSIT_MS = 300;
+/** Below this a measurement cannot finish even on loopback; a smaller budget is raised to it. */
+export const MIN_CONTROL_BUDGET_MS = 200;
+
 export interface ControlRequest {
   /** The URL to measure, as the user's browser tried it. */
   http_request: string;

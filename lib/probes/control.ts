@@ -3,7 +3,7 @@
  * outside the user's network. A control that is blocked, down or answering garbage only lowers the
  * verdict's confidence; it never breaks the run.
  */
-import { parseControlResponse, type ControlRequest, type ControlResponse } from '../../engine/control-protocol';
+import { CONTROL_TIME_BUDGET_HEADER, parseControlResponse, type ControlRequest, type ControlResponse } from '../../engine/control-protocol';
 import { readBodyPrefix, timedFetch, type Fetch } from './timed-fetch';
 
 /**
@@ -22,7 +22,7 @@ export async function askControl(
   if (!controlUrl) return { controlFailure: 'not-configured' };
   const result = await timedFetch(fetchFn, controlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [CONTROL_TIME_BUDGET_HEADER]: String(Math.max(0, Math.floor(timeoutMs))) },
     body: JSON.stringify(request),
     signal,
     timeoutMs,

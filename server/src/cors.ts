@@ -14,6 +14,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Counters } from './metrics';
+import { CONTROL_TIME_BUDGET_HEADER } from '../../engine/control-protocol';
 
 export const MEASUREMENT_PATHS = ['/', '/api/v1/control'] as const;
 
@@ -50,7 +51,7 @@ export function registerCors(app: FastifyInstance, counters: Counters): void {
       reply
         .code(204)
         .header('access-control-allow-methods', 'POST, OPTIONS')
-        .header('access-control-allow-headers', 'content-type')
+        .header('access-control-allow-headers', `content-type, ${CONTROL_TIME_BUDGET_HEADER}`)
         .header('access-control-max-age', '86400');
       return reply.send();
     });

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type DnsServer } from '../../test/lab/dns-server';
+import { CONTROL_TIME_BUDGET_HEADER, CONTROL_TRANSIT_MS, MIN_CONTROL_BUDGET_MS } from '../../engine/control-protocol';
 import { proxyMatcher } from '../src/connections';
+import { measurementBudgetMs } from '../src/routes/control';
 import { hold, request, type HeldSocket } from './support/raw-http';
 import { startService, type RunningService } from './support/service';
 import { startSilentTarget, type Target } from './support/targets';
@@ -152,5 +154,26 @@ describe('slow clients', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
     expect(res.status).toBe(200);
     expect(res.json.http_request.failure).toBe('generic_timeout_error');
+  });
+
+  it('answers within the time the client says it has left, not its own longer timeouts', async () => {
+    const svc = await service({ stepTimeoutMs: 2_000, measurementTimeoutMs: 3_000 });
+    const body = { http_request: `http://127.0.0.1:${silent.port}/`, tcp_connect: [] };
+    const started = Date.now();
+    const res = await svc.post(body, { [CONTROL_TIME_BUDGET_HEADER]: '1000' });
+    const ms = Date.now() - started;
+    console.log(`control answer with a 1000 ms budget against a silent server: ${ms} ms`);
+    expect(res.status).toBe(200);
+    expect(res.json.http_request.failure).toBe('generic_timeout_error');
+    expect(ms).toBeLessThan(1_000);
+    expect(ms).toBeGreaterThanOrEqual(1_000 - CONTROL_TRANSIT_MS - 100);
+  });
+
+  it('takes the header only as a shorter limit, and ignores one that is not a number', () => {
+    const config = { measurementTimeoutMs: 3_000 };
+    expect(measurementBudgetMs('1000', config)).toBe(1_000 - CONTROL_TRANSIT_MS);
+    expect(measurementBudgetMs('60000', config)).toBe(3_000);
+    expect(measurementBudgetMs('0', config)).toBe(MIN_CONTROL_BUDGET_MS);
+    for (const junk of [undefined, '', '-5', '1e9', '1000ms', ['1000', '2000'], '9'.repeat(20)]) expect(measurementBudgetMs(junk, config)).toBe(3_000);
   });
 });

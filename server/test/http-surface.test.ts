@@ -79,6 +79,8 @@ describe('CORS: extensions may call the service, web pages may not', () => {
         expect(res.headers.get('vary')).toMatch(/origin/i);
         expect(res.headers.get('access-control-allow-methods')).toContain('POST');
         expect(res.headers.get('access-control-allow-headers')).toContain('content-type');
+        // The extension sends its time budget (engine/control-protocol.ts); a preflight that left it out fails every control.
+        expect(res.headers.get('access-control-allow-headers')).toContain('detour-time-budget-ms');
         expect(res.headers.get('access-control-allow-credentials')).toBeNull();
       }
     }

@@ -82,6 +82,16 @@ describe('the control answer', () => {
     expect(seen.cancelled).toBe(1);
   });
 
+  it('tells the control how long it has, so that it answers within the probe run', async () => {
+    let sent: Headers | undefined;
+    const fetchFn: Fetch = async (_url, init) => {
+      sent = new Headers(init?.headers);
+      return new Response('{}', { status: 200 });
+    };
+    await askControl(fetchFn, 'https://control.example/', request, never, 1834);
+    expect(sent?.get('detour-time-budget-ms')).toBe('1834');
+  });
+
   it('is still accepted at the cap itself', async () => {
     const honest = { tcp_connect: {}, http_request: { status_code: 200, body_length: 10, failure: null, title: '', headers: {}, discovered_h3_endpoint: '' }, dns: { addrs: ['45.90.28.10'], failure: null } };
     const text = JSON.stringify(honest);

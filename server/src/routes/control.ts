@@ -5,7 +5,12 @@
  * this, so both paths share one budget per client.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ControlRequest } from '../../../engine/control-protocol';
+import {
+  CONTROL_TIME_BUDGET_HEADER,
+  CONTROL_TRANSIT_MS,
+  MIN_CONTROL_BUDGET_MS,
+  type ControlRequest,
+} from '../../../engine/control-protocol';
 import type { Config } from '../config';
 import { parseControlRequest } from '../control-request';
 import { MEASUREMENT_PATHS } from '../cors';
@@ -25,6 +30,17 @@ export interface ControlRouteDeps {
   inFlight: Set<AbortController>;
 }
 
+/**
+ * The measurement's time: the service's own limit, or less when the client says it will not wait
+ * that long (engine/control-protocol.ts). A header that is not a plain number is ignored, not refused:
+ * OONI's probes do not send it, and a proxy may mangle it.
+ */
+export function measurementBudgetMs(header: string | string[] | undefined, config: Pick<Config, 'measurementTimeoutMs'>): number {
+  const value = typeof header === 'string' && /^[0-9]{1,9}$/.test(header) ? Number(header) : undefined;
+  if (value === undefined) return config.measurementTimeoutMs;
+  return Math.min(config.measurementTimeoutMs, Math.max(MIN_CONTROL_BUDGET_MS, value - CONTROL_TRANSIT_MS));
+}
+
 export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDeps): void {
   const { config, ctx, gate, counters, inFlight } = deps;
   const schema = {
@@ -35,6 +51,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
   for (const path of MEASUREMENT_PATHS) {
     app.post<{ Body: ControlRequest }>(path, { schema }, async (request, reply) => {
       counters.requests++;
+      const arrived = Date.now();
       const measurement = parseControlRequest(request.body, config.allowedPorts);
 
       const abort = new AbortController();
@@ -55,7 +72,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlRouteDe
         counters.measurements_started++;
         const started = Date.now();
         try {
-          const budget = new Budget(abort.signal, config.measurementTimeoutMs, config.stepTimeoutMs);
+          // The budget starts when the request arrived: time queued for a slot was the client's too.
+          const totalMs = measurementBudgetMs(request.headers[CONTROL_TIME_BUDGET_HEADER], config) - (Date.now() - arrived);
+          const budget = new Budget(abort.signal, Math.max(0, totalMs), config.stepTimeoutMs);
           const response = await measureControl(measurement, ctx, budget);
           if (response.http_request.failure === null) counters.http_responses++;
           else counters.http_failures++;
