@@ -60,16 +60,22 @@ export function fromRequestError(details: RequestDetails): FailureEvent | undefi
   return event;
 }
 
-/** HTTP 451 Unavailable For Legal Reasons: the one status code that names censorship. */
+/**
+ * Two answers that loaded are still failures: HTTP 451 Unavailable For Legal Reasons, the one status
+ * code that names censorship (any top-level document), and a 5xx on the page itself (main frame), the
+ * provider's own server saying it is broken, which the user should hear about as an outage without
+ * pressing "check again". A 5xx on a frame or an API call is the page's business.
+ */
 export function fromCompleted(details: RequestDetails): FailureEvent | undefined {
-  if (details.statusCode !== 451) return undefined;
+  const status = details.statusCode;
+  if (status !== 451 && !(details.type === 'main_frame' && status !== undefined && status >= 500 && status <= 599)) return undefined;
   const common = base(details.url, details.timeStamp, details.tabId);
   if (!common) return undefined;
   const event: FailureEvent = {
     ...common,
     class: 'http-status',
-    status: 451,
-    error: 'HTTP 451',
+    status,
+    error: `HTTP ${status}`,
     source: 'response',
     resourceType: details.type,
   };

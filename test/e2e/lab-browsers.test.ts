@@ -102,6 +102,7 @@ const QUICK: ScenarioName[] = [
   'http-451',
   'tls-interception',
   'site-down',
+  'site-503',
   'network-down',
   'captive-portal',
 ];

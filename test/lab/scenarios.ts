@@ -29,6 +29,7 @@
  * | http-451         | no error, 451                         | no error, 451                               | completed             |
  * | tls-interception | net::ERR_CERT_AUTHORITY_INVALID       | localized: "Peer’s Certificate issuer is not recognized." (ru: "Издатель сертификата узла не распознан.") | Error code 2153390067 (SEC_ERROR_UNKNOWN_ISSUER) |
  * | site-down        | net::ERR_CONNECTION_REFUSED           | NS_ERROR_CONNECTION_REFUSED                 | Error code 2152398861 |
+ * | site-503         | no error, 503                         | no error, 503                               | completed             |
  * | network-down     | net::ERR_NAME_NOT_RESOLVED (~2 s)     | NS_ERROR_UNKNOWN_HOST (~1 s)                | Error code 2152398878 |
  * | offline          | net::ERR_INTERNET_DISCONNECTED (~2 s) | NS_ERROR_UNKNOWN_HOST (~2 s; not NS_ERROR_OFFLINE, even with network.manage-offline-status on) | Error code 2152398878 |
  * | captive-portal   | net::ERR_CERT_COMMON_NAME_INVALID     | as dns-blockpage (localized name mismatch)  | Error code 2153394164 |
@@ -70,6 +71,7 @@ export type ScenarioName =
   | 'http-451'
   | 'tls-interception'
   | 'site-down'
+  | 'site-503'
   | 'network-down'
   | 'offline'
   | 'captive-portal'
@@ -409,6 +411,18 @@ const list: Scenario[] = [
       chromium: chromiumError('net::ERR_CONNECTION_REFUSED'),
       firefox: firefoxError('NS_ERROR_CONNECTION_REFUSED', 'Error code 2152398861'),
     },
+    verdict: { kind: 'outage' },
+  },
+  {
+    name: 'site-503',
+    description: "The provider's own server answers 503 Service Unavailable over valid HTTPS, to the user and to the control alike.",
+    reasoning: "The real server (its certificate verified) says it is broken, and says so to the outside too: an outage, told without \"check again\".",
+    url: LAB_SITE_URL,
+    setup(lab) {
+      const answer = page({ status: 503, title: 'Service Unavailable' });
+      return internet(lab, { siteHttps: httpsHandler(lab.certs.site, answer), siteHttp: httpHandler(answer) });
+    },
+    browsers: { chromium: { kind: 'loads', status: 503 }, firefox: { kind: 'loads', status: 503 } },
     verdict: { kind: 'outage' },
   },
   {

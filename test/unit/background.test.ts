@@ -85,6 +85,15 @@ describe('background', () => {
     expect((await ask({ type: 'get-state', host: 'tutanota.com' })).failures).toEqual([]);
   });
 
+  it("records the provider's own 5xx on the page itself, not on its frames or API calls", async () => {
+    await fakes.webRequest.onCompleted.trigger({ url: 'https://mail.proton.me/', tabId: 3, type: 'main_frame', timeStamp: T0, statusCode: 503 } as never);
+    await fakes.webRequest.onCompleted.trigger({ url: 'https://mail.proton.me/frame', tabId: 3, type: 'sub_frame', timeStamp: T0, statusCode: 502 } as never);
+    await fakes.webRequest.onCompleted.trigger({ url: 'https://account.proton.me/', tabId: 3, type: 'main_frame', timeStamp: T0, statusCode: 404 } as never);
+    const state = await ask({ type: 'get-state', host: 'mail.proton.me' });
+    expect(state.failures.map((f) => [f.class, f.status, f.url])).toEqual([['http-status', 503, 'https://mail.proton.me/']]);
+    expect((await ask({ type: 'get-state', host: 'account.proton.me' })).failures).toEqual([]);
+  });
+
   it('clears the badge once the host loads again', async () => {
     await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://posteo.de/', tabId: 4, type: 'main_frame', timeStamp: Date.now(), error: 'net::ERR_CONNECTION_RESET' } as never);
     expect(fakes.badges.get(4)).toBe('!');
