@@ -155,6 +155,20 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | n
     else if (p.host === host) httpSite.push(h);
   }
 
+  // A stalled page names no step, and a browser's timeout does not say which step timed out (Firefox
+  // keeps retrying a handshake that hangs until its own timeout). When something proves that a connection to the site's address on
+  // its port completes (a handshake without the name, or another of the provider's names loading over
+  // TLS from that address), the hang comes after the connect: the handshake with the name (an SNI
+  // filter that drops the ClientHello, Russia's TLS-timeout variant), not a TCP connect timeout.
+  const knownAddrs = new Set([...systemAddrs, ...dohAddrs, ...controlAddrs]);
+  const connectsAtSitePort =
+    tcp.some((t) => t.ok && t.port === sitePort && knownAddrs.has(t.ip)) ||
+    tlsBare.some((t) => (t.ok || t.failure === 'certificate') && t.ip !== undefined && knownAddrs.has(t.ip)) ||
+    (scheme === 'https' && (obs.siblings ?? []).some((sib) => sib.ok && sib.ip !== undefined && knownAddrs.has(canonicalIp(sib.ip) ?? sib.ip)));
+  if ((failure?.class === 'stalled' || failure?.class === 'timeout') && scheme === 'https' && !siteTcp.length && !tlsSni.length && connectsAtSitePort) {
+    tlsSni.push({ serverName: host, ip: systemAddrs[0], ok: false, failure: 'timeout', elapsedMs: failure.elapsedMs, synthesized: true });
+  }
+
   // Fill the steps the browser's error names but no probe recorded.
   if (failure && !siteTcp.length && !tlsSni.length && CONNECT_FAILURES.has(failure.class)) {
     // Which address the browser tried: the system resolver's if known (Chromium does not tell), else

@@ -68,6 +68,7 @@ export type ScenarioName =
   | 'tcp-reset'
   | 'tcp-refused'
   | 'tls-sni-reset'
+  | 'tls-sni-drop'
   | 'http-451'
   | 'tls-interception'
   | 'site-down'
@@ -84,7 +85,9 @@ export type BrowserOutcome =
   /** webRequest.onErrorOccurred with `error` (and, on Firefox, webNavigation's `Error code N`). */
   | { kind: 'error'; error: string | RegExp; navigationError?: string }
   /** Nothing for a long time (a connect timeout): `error` arrives after about `afterMs`. */
-  | { kind: 'hangs'; error: string; afterMs: number };
+  | { kind: 'hangs'; error: string; afterMs: number }
+  /** Nothing within Detour's stall time; what the browser would report much later is not measured. */
+  | { kind: 'stalls' };
 
 export interface ExpectedVerdict {
   kind: VerdictKind;
@@ -370,6 +373,23 @@ const list: Scenario[] = [
       chromium: chromiumError('net::ERR_CONNECTION_RESET'),
       firefox: firefoxError('NS_ERROR_NET_RESET', 'Error code 2152398868'),
     },
+    verdict: { kind: 'censorship', method: 'tls' },
+  },
+  {
+    name: 'tls-sni-drop',
+    description:
+      "The ClientHello with a listed name is dropped and the connection left hanging (Russia's TLS-timeout variant); the provider's other names on the same IP, plain HTTP and a bare-IP handshake still work.",
+    reasoning:
+      'The page stalls after the TCP connect: another of the provider\'s names loads over TLS from the same address and the control handshakes, so the named handshake is what hangs (SNI), method tls, not a TCP timeout.',
+    url: LAB_SITE_URL,
+    setup: (lab) =>
+      internet(lab, {
+        siteHttps: lab.censor(
+          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https, action: 'silent' }),
+          lab.site.https,
+        ),
+      }),
+    browsers: { chromium: { kind: 'stalls' }, firefox: { kind: 'stalls' } },
     verdict: { kind: 'censorship', method: 'tls' },
   },
   {

@@ -172,6 +172,17 @@ export const scenarios = {
     control(),
   ),
 
+  /** Russia's TLS-timeout variant: the ClientHello with the name is dropped, the connect went through. */
+  sniDrop: pair(
+    'ClientHello with the name dropped; another of the provider\'s names loads from the same address',
+    base({
+      failure: { class: 'stalled', error: 'stall', elapsedMs: 4_000 },
+      dns: [systemDns([SITE_IP]), dohDns([SITE_IP])],
+      siblings: [{ host: 'example-mail.net', ok: true, ip: SITE_IP, elapsedMs: 120 }],
+    }),
+    control(),
+  ),
+
   tcpReset: pair(
     'TCP reset on every connection to the address',
     base({

@@ -171,6 +171,20 @@ describe('lab scenarios, with and without a control', () => {
     expect(v.kind).toBe('outage');
   });
 
+  it('a stall after the connect is the handshake with the name, not a TCP timeout', () => {
+    const { withControl, withoutControl } = both('sniDrop');
+    for (const v of [withControl, withoutControl]) {
+      expect(v).toMatchObject({ kind: 'censorship', method: 'tls' });
+      expect(codes(v)).toContain('sibling_same_address_ok');
+      expect(codes(v)).not.toContain('tcp_timeout');
+    }
+    // Firefox's own timeout for a handshake it kept retrying reads the same way.
+    const firefoxTimeout = { ...scenarios.sniDrop.withControl, failure: { class: 'timeout' as const, error: 'NS_ERROR_NET_TIMEOUT', elapsedMs: 3_000 } };
+    expect(classify(firefoxTimeout)).toMatchObject({ kind: 'censorship', method: 'tls' });
+    // With nothing to show that a connection completes, a stall stays a connect timeout.
+    expect(both('synDrop').withControl.method).toBe('tcp_ip');
+  });
+
   it('site down for everyone: outage when the control fails the same way', () => {
     const { withControl, withoutControl } = both('siteDown');
     expect(withControl.kind).toBe('outage');
