@@ -104,7 +104,6 @@ const QUICK: ScenarioName[] = [
   'tcp-reset',
   'tcp-refused',
   'tls-sni-reset',
-  'tls-sni-drop',
   'http-451',
   'tls-interception',
   'site-down',
