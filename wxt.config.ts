@@ -5,6 +5,11 @@ import { readFileSync } from 'node:fs';
 import { localeMessages } from './scripts/locales';
 import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';
 import { isTrustedEndpoint } from './lib/settings';
+import { shippedCatalogProblem } from './scripts/check-catalog';
+
+// No build ships an onion without a source or a valid checksum: the same gate a signed update meets.
+const catalogProblem = shippedCatalogProblem();
+if (catalogProblem) throw new Error(`catalog/providers.json is refused: ${catalogProblem}`);
 
 // The shipped control URL obeys the rule stored settings do (lib/settings.ts): https, or loopback.
 const controlUrl = process.env.WXT_DETOUR_CONTROL_URL;
