@@ -4,7 +4,7 @@ import { catalogHostPatterns } from './catalog/provider-index';
 import { readFileSync } from 'node:fs';
 import { localeMessages } from './scripts/locales';
 import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';
-import { isTrustedEndpoint } from './lib/settings';
+import { buildCatalogUrls, isTrustedEndpoint, MAX_CATALOG_UPDATE_URLS } from './lib/settings';
 import { shippedCatalogProblem } from './scripts/check-catalog';
 
 // No build ships an onion without a source or a valid checksum: the same gate a signed update meets.
@@ -15,6 +15,12 @@ if (catalogProblem) throw new Error(`catalog/providers.json is refused: ${catalo
 const controlUrl = process.env.WXT_DETOUR_CONTROL_URL;
 if (controlUrl && !isTrustedEndpoint(controlUrl)) {
   throw new Error(`WXT_DETOUR_CONTROL_URL must be an https URL (http only on loopback), got ${JSON.stringify(controlUrl)}`);
+}
+
+// The shipped catalog update URLs obey the same rule, at most MAX_CATALOG_UPDATE_URLS of them.
+const catalogUrls = buildCatalogUrls(process.env.WXT_DETOUR_CATALOG_URLS);
+if (catalogUrls.length > MAX_CATALOG_UPDATE_URLS || !catalogUrls.every(isTrustedEndpoint)) {
+  throw new Error(`WXT_DETOUR_CATALOG_URLS must be up to ${MAX_CATALOG_UPDATE_URLS} https URLs (http only on loopback), got ${JSON.stringify(catalogUrls)}`);
 }
 
 // Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.

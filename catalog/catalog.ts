@@ -98,6 +98,8 @@ const catalog = raw as unknown as CatalogFile;
 export const providers: readonly CatalogProvider[] = catalog.providers;
 export const blockingEvents: readonly BlockingEvent[] = catalog.blocking_events;
 export const catalogGenerated = catalog.generated;
+/** The floor for signed updates (lib/catalog-update.ts): only a greater version replaces it. */
+export const shippedCatalog: { readonly version: number; readonly expires_at: string } = { version: catalog.version, expires_at: catalog.expires_at };
 
 /**
  * The onions a user may be shown: v3, published by the provider itself, cited, and reachable from a

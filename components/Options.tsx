@@ -23,6 +23,7 @@ function Endpoints({ settings }: { settings: Settings }) {
     [t('optionsEndpointDoh'), settings.dohResolvers],
     [t('optionsEndpointCanaries'), settings.canaries.map((c) => c.url)],
     [t('optionsEndpointControl'), settings.controlUrl ? [settings.controlUrl] : []],
+    [t('optionsEndpointCatalog'), settings.catalogUpdateUrls],
   ];
   return (
     <section>

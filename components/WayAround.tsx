@@ -2,8 +2,9 @@
  * "What you can do": the steps lib/way-around.ts chose for this verdict, each with its source or its
  * measured state. The popup loads the catalog itself; the background never carries its citations.
  */
-import { useState } from 'preact/hooks';
-import { providers, type Source } from '../catalog/catalog';
+import { useEffect, useState } from 'preact/hooks';
+import { providers, type CatalogProvider, type Source } from '../catalog/catalog';
+import { providersInUse, refreshCatalog } from '../lib/catalog-for-pages';
 import { t, uiLanguage } from '../lib/i18n';
 import type { HostState } from '../lib/messages';
 import { wayAround, type Step, type TorLink } from '../lib/way-around';
@@ -146,10 +147,31 @@ function StepItem({ step }: { step: Step }) {
   }
 }
 
+/**
+ * The shipped catalog at once, then the signed update in use if there is one. While a watched site is
+ * blocked, the update URLs are asked for a newer catalog (at most once a day, lib/catalog-update.ts).
+ */
+function useCatalogProviders(blocked: boolean): readonly CatalogProvider[] {
+  const [inUse, setInUse] = useState<readonly CatalogProvider[]>(providers);
+  useEffect(() => {
+    let live = true;
+    const load = () => providersInUse().then((p) => void (live && setInUse(p.providers)));
+    void load()
+      .then(() => (blocked ? refreshCatalog() : false))
+      .then((accepted) => (accepted && live ? load() : undefined))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [blocked]);
+  return inUse;
+}
+
 export function WayAround({ state }: { state: HostState }) {
+  const catalogProviders = useCatalogProviders(state.verdict?.verdict.kind === 'censorship');
   const stored = state.verdict;
   if (!stored) return null;
-  const provider = state.provider ? providers.find((p) => p.id === state.provider!.id) : undefined;
+  const provider = state.provider ? catalogProviders.find((p) => p.id === state.provider!.id) : undefined;
   const steps = wayAround({
     verdict: stored.verdict,
     url: stored.url,

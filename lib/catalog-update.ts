@@ -15,11 +15,10 @@
 import { acceptCatalogUpdate, isExpired, MAX_SIGNATURE_CHARS, type CatalogRefusal } from '../catalog/signed-catalog';
 import { MAX_CATALOG_BYTES, type ValidCatalog } from '../catalog/validate-catalog';
 import { readBodyBytes, type Fetch } from './probes/timed-fetch';
-import { isTrustedEndpoint } from './settings';
+import { isTrustedEndpoint, MAX_CATALOG_UPDATE_URLS } from './settings';
 import { STORAGE_KEYS, type CatalogUpdateCheck, type KeyValueStorage, type StoredCatalogUpdate } from './storage';
 
 export const CATALOG_UPDATE_INTERVAL_MS = 24 * 60 * 60 * 1000;
-export const MAX_UPDATE_URLS = 5;
 const FETCH_TIMEOUT_MS = 20_000;
 const MAX_URL_CHARS = 2000;
 
@@ -136,7 +135,7 @@ async function fetchCapped(deps: CatalogUpdateDeps, url: string, limit: number):
 /** Tries the update URLs in turn, at most once a day; stores the first update accepted. */
 export async function checkForCatalogUpdate(deps: CatalogUpdateDeps): Promise<CatalogCheckResult> {
   const now = deps.now();
-  const urls = deps.urls.slice(0, MAX_UPDATE_URLS);
+  const urls = deps.urls.slice(0, MAX_CATALOG_UPDATE_URLS);
   if (urls.length === 0) return { outcome: 'skipped', reason: 'no-urls' };
   const last = parseCatalogUpdateCheck((await deps.storage.get([STORAGE_KEYS.catalogUpdateCheck]))[STORAGE_KEYS.catalogUpdateCheck]);
   // A check time in the future (a clock set back) does not block checking for a day or a decade.

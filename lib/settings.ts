@@ -23,6 +23,12 @@ export interface Settings {
    * https only (plain http on loopback alone), like the DoH resolvers.
    */
   controlUrl: string;
+  /**
+   * Where signed catalog updates are published (lib/catalog-update.ts), tried in turn, each with its
+   * `.minisig` beside it; asked at most once a day, and only when the popup shows a way around. At
+   * most 5, https only (plain http on loopback alone). Empty: never asked.
+   */
+  catalogUpdateUrls: string[];
   /** Wall-clock budget for one whole probe run. */
   probeBudgetMs: number;
   /** A watched navigation with no answer after this long is treated as stalled and probed. */
@@ -31,6 +37,12 @@ export interface Settings {
 
 /** Build-time default for the control service, e.g. `WXT_DETOUR_CONTROL_URL=https://control.example npm run build`. */
 const BUILD_CONTROL_URL: string = import.meta.env?.WXT_DETOUR_CONTROL_URL ?? '';
+/** Build-time catalog update URLs, separated by spaces or commas: `WXT_DETOUR_CATALOG_URLS=https://a/catalog.json`. */
+export function buildCatalogUrls(value: string | undefined): string[] {
+  return (value ?? '').split(/[\s,]+/).filter((url) => url !== '');
+}
+const BUILD_CATALOG_URLS: string[] = buildCatalogUrls(import.meta.env?.WXT_DETOUR_CATALOG_URLS);
+export const MAX_CATALOG_UPDATE_URLS = 5;
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   dohResolvers: ['https://cloudflare-dns.com/dns-query', 'https://dns.google/dns-query', 'https://dns.quad9.net/dns-query'],
@@ -39,6 +51,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
     { url: 'http://connectivitycheck.gstatic.com/generate_204', expect: '' },
   ],
   controlUrl: BUILD_CONTROL_URL,
+  catalogUpdateUrls: BUILD_CATALOG_URLS,
   probeBudgetMs: 6000,
   stallAfterMs: 4000,
 });
@@ -123,6 +136,11 @@ export function parseSettings(stored: unknown): { settings: Settings; problems: 
     const v = input.controlUrl;
     if (v === '' || isTrustedEndpoint(v)) settings.controlUrl = v;
     else problems.push({ key: 'controlUrl', reason: 'expected an https URL without credentials (http only on loopback), or an empty string' });
+  }
+  if (has('catalogUpdateUrls')) {
+    const v = input.catalogUpdateUrls;
+    if (Array.isArray(v) && v.length <= MAX_CATALOG_UPDATE_URLS && v.every(isTrustedEndpoint)) settings.catalogUpdateUrls = [...v];
+    else problems.push({ key: 'catalogUpdateUrls', reason: `expected up to ${MAX_CATALOG_UPDATE_URLS} https URLs without credentials (http only on loopback)` });
   }
   if (has('probeBudgetMs')) {
     if (boundedInteger(input.probeBudgetMs, 500, 60_000)) settings.probeBudgetMs = input.probeBudgetMs;

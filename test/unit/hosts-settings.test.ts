@@ -42,6 +42,17 @@ describe('settings', () => {
     expect(problems.map((p) => p.key).sort()).toEqual(['canaries', 'controlUrl', 'dohResolvers', 'probeBudgetMs']);
     expect(parseSettings('garbage').problems).toHaveLength(1);
   });
+
+  it('takes up to five https catalog update URLs, and nothing else', () => {
+    const ok = ['https://a.example/catalog.json', 'https://b.example/catalog.json'];
+    expect(parseSettings({ catalogUpdateUrls: ok }).settings.catalogUpdateUrls).toEqual(ok);
+    expect(DEFAULT_SETTINGS.catalogUpdateUrls).toEqual([]);
+    for (const bad of [['http://a.example/catalog.json'], ['https://u:p@a.example/'], Array(6).fill(ok[0]), 'https://a.example/']) {
+      const { settings, problems } = parseSettings({ catalogUpdateUrls: bad });
+      expect(settings.catalogUpdateUrls).toEqual([]);
+      expect(problems.map((p) => p.key)).toEqual(['catalogUpdateUrls']);
+    }
+  });
 });
 
 describe('settings: the endpoints that decide the verdict', () => {
