@@ -156,10 +156,11 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | n
   }
 
   // A stalled page names no step, and a browser's timeout does not say which step timed out (Firefox
-  // keeps retrying a handshake that hangs until its own timeout). When something proves that a connection to the site's address on
-  // its port completes (a handshake without the name, or another of the provider's names loading over
-  // TLS from that address), the hang comes after the connect: the handshake with the name (an SNI
-  // filter that drops the ClientHello, Russia's TLS-timeout variant), not a TCP connect timeout.
+  // keeps retrying a handshake that hangs until its own timeout). When something proves that a
+  // connection to the site's address on its port completes (a handshake without the name, another of
+  // the provider's names loading over TLS from that address, a TCP probe), the hang comes after the
+  // connect: the handshake with the name (an SNI filter that drops the ClientHello, Russia's
+  // TLS-timeout variant), not a TCP connect timeout.
   const knownAddrs = new Set([...systemAddrs, ...dohAddrs, ...controlAddrs]);
   const connectsAtSitePort =
     tcp.some((t) => t.ok && t.port === sitePort && knownAddrs.has(t.ip)) ||
