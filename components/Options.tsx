@@ -8,6 +8,7 @@ import type { Settings } from '../lib/settings';
 import { STORAGE_KEYS } from '../lib/storage';
 import { onStateChanged } from '../lib/watch-changes';
 import { AddSiteForm } from './AddSiteForm';
+import { CatalogStatus } from './CatalogStatus';
 
 function groupByProvider(domains: WatchedDomain[]): Array<{ name: string; domains: string[] }> {
   const groups = new Map<string, string[]>();
@@ -106,6 +107,7 @@ export function Options() {
       <section>
         <h2>{t('optionsCatalogTitle')}</h2>
         <p>{t('optionsCatalogBody')}</p>
+        <CatalogStatus />
         <ul class="catalog">
           {groupByProvider(domains.filter((d) => d.origin === 'catalog')).map((g) => (
             <li key={g.name}>

@@ -72,6 +72,15 @@ describe.each<Target>(['chromium', 'firefox-mv2', 'firefox-mv3'])('%s', (target)
     expect(empty.text).toMatch(/All quiet/);
   });
 
+  it('shows on the options page which catalog is in use and which keys an update must be signed with', async () => {
+    const status = await browser.inspect('options.html', '[data-testid=catalog-status]');
+    expect(status.data.source).toBe('shipped');
+    expect(status.data.stale).toBe('false');
+    expect(status.text).toContain('Built into this version of Detour');
+    expect(status.text).toContain('0A014C240BDAB013');
+    expect(status.text).toContain('77E83EB316A83068');
+  });
+
   it.each(CASES)('records $scenario', async ({ scenario: name, class: expected }) => {
     const scenario = SCENARIOS[name];
     // Wait for the probes too: when Firefox names no cause (NS_ERROR_FAILURE, now and then), the
