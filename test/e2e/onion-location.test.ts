@@ -30,13 +30,18 @@ describe.each(TARGETS)('%s', (target) => {
       await freshStart(browser);
       await applyScenario(world.lab, ok);
       await browser.navigate(ok.url);
+      expect((await browser.sendMessage<HostState>({ type: 'get-state', host })).announcedOnions).toHaveLength(1);
+      // Leave the page before the lab changes: a request of it cut by the change would be logged as a
+      // failure, probed mid-change, and its verdict reused for the blocked visit (fresh for 60 s).
+      await browser.navigate('about:blank');
 
       await applyScenario(world.lab, blocked);
       await browser.resetNetworkState();
+      const started = Date.now();
       await browser.navigate(blocked.url, { waitMs: 300 });
       const state = await browser.waitForMessage<HostState>(
         { type: 'get-state', host },
-        (s) => !!s.verdict && !s.probing,
+        (s) => s.verdict !== undefined && s.verdict.startedAt >= started && !s.probing,
         25_000,
       );
       expect(state.verdict?.verdict.kind, JSON.stringify(state.verdict?.verdict)).toBe('censorship');
