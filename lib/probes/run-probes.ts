@@ -54,7 +54,12 @@ const BODY_LIMIT = 64 * 1024;
 /** How long to wait for the browser's webRequest report after fetch settled. */
 const REPORT_GRACE_MS = 150;
 const MAX_IP_PROBES = 2;
-const MAX_SIBLINGS = 2;
+/**
+ * The provider's other names, loaded in parallel within the same budget: the engine compares them,
+ * and the popup offers those that load as mirrors (issue 9). Six covers every name of all but GMX's
+ * and Yandex's many country domains; the rest are shown as not checked, never as working.
+ */
+const MAX_SIBLINGS = 6;
 
 function headersOf(response: Response | undefined): Record<string, string> | undefined {
   if (!response || response.type === 'opaque' || response.type === 'opaqueredirect') return undefined;

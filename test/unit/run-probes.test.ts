@@ -147,6 +147,19 @@ describe('runProbes', () => {
     expect(observations.controlFailure).toBe('bad-response');
   });
 
+  it("loads up to six of the provider's other names, so that each mirror offered was tried", async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((n) => `${n}.example-mail.net`);
+    const env = { ...environment(async (url, _init, own) => {
+      own.observe({ url: url.toString(), ip: '45.90.28.10', statusCode: 200 });
+      return url.hostname === 'b.example-mail.net' ? Promise.reject(new TypeError('Failed to fetch')) : new Response('');
+    }), siblings: names };
+    const observations = await probe(
+      { url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'reset', error: 'net::ERR_CONNECTION_RESET' }, startedAt: Date.now() },
+      env,
+    );
+    expect(observations.siblings?.map((s) => [s.host, s.ok])).toEqual(names.slice(0, 6).map((h) => [h, h !== 'b.example-mail.net']));
+  });
+
   it('sends nothing when the browser knows it is offline', async () => {
     const env = environment(async (url) => {
       throw new Error(`nothing may be fetched offline: ${url}`);
