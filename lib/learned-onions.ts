@@ -29,6 +29,16 @@ function validEntry(raw: unknown): LearnedOnion | undefined {
   if (typeof url !== 'string' || url.length > LEARNED_LIMITS.urlChars) return undefined;
   if (typeof announcedAt !== 'number' || !Number.isFinite(announcedAt) || announcedAt <= 0) return undefined;
   if (typeof pageOrigin !== 'string' || pageOrigin.length > 300 || !pageOrigin.startsWith('https://')) return undefined;
+  const host = announcedOnionHost(url);
+  if (host === undefined || 'error' in v3OnionShape(host)) return undefined;
+  return { url, announcedAt, pageOrigin };
+}
+
+/**
+ * The host of a stored announcement's URL when it is a plain http(s) URL without credentials: what
+ * the background checks the shape of here, and the popup the checksum and key of (lib/way-around.ts).
+ */
+export function announcedOnionHost(url: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -36,8 +46,7 @@ function validEntry(raw: unknown): LearnedOnion | undefined {
     return undefined;
   }
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username || parsed.password) return undefined;
-  if ('error' in v3OnionShape(parsed.hostname)) return undefined;
-  return { url, announcedAt, pageOrigin };
+  return parsed.hostname;
 }
 
 /** Storage is untrusted when read back: every entry is held to what record() writes. */

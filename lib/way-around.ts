@@ -12,6 +12,7 @@ import { showableOnions } from '../catalog/catalog';
 import tor from '../catalog/tor.json';
 import { isValidV3OnionHost } from '../engine/onion-address';
 import type { SiblingObservation, Verdict } from '../engine/types';
+import { announcedOnionHost } from './learned-onions';
 import type { LearnedOnion } from './storage';
 
 export type MirrorState = 'working' | 'failing' | 'not-checked';
@@ -81,12 +82,8 @@ export function mirrorSteps(host: string, provider: CatalogProvider | undefined,
 
 /** The background stored it without checking the checksum and key (lib/learned-onions.ts): done here. */
 function verifiedAnnouncement(announced: LearnedOnion): boolean {
-  try {
-    const url = new URL(announced.url);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && isValidV3OnionHost(url.hostname);
-  } catch {
-    return false;
-  }
+  const host = announcedOnionHost(announced.url);
+  return host !== undefined && isValidV3OnionHost(host);
 }
 
 function torSteps(provider: CatalogProvider | undefined, announced: readonly LearnedOnion[]): Step[] {

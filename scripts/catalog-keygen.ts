@@ -2,7 +2,7 @@
  * Makes a catalog signing key pair in minisign's format (the secret key unencrypted, as
  * `minisign -G -W` writes it, so `minisign -S -s KEY` signs with it too):
  *
- *   npm run catalog:keygen -- --out /work/keys/detour-catalog-current
+ *   npm run catalog:keygen -- --out ~/detour-keys/detour-catalog-current
  *
  * writes OUT.key (mode 0600) and OUT.pub, and prints the public key line for catalog/catalog-keys.ts.
  * Refuses a path inside the repository and an existing file. Add a password afterwards with

@@ -1,7 +1,7 @@
 /**
  * Signs a catalog file in minisign's format, with a key kept outside the repository:
  *
- *   npm run catalog:sign -- FILE --key /work/keys/detour-catalog-current.key [--legacy]
+ *   npm run catalog:sign -- FILE --key ~/detour-keys/detour-catalog-current.key [--legacy]
  *
  * writes FILE.minisig. The file must first pass the checks the extension applies (schema, onion
  * policy, `version` and `expires_at`): a maintainer cannot sign what every extension would refuse.
@@ -30,7 +30,7 @@ const legacy = args.includes('--legacy');
 const files = args.filter((a, i) => !a.startsWith('--') && i !== keyAt + 1);
 if (files.length !== 1) usage('one catalog file expected');
 if (!keyPath) usage('--key PATH is required');
-if (isInsideRepository(keyPath)) usage(`refused: the key ${keyPath} is inside the repository; keep signing keys outside it (e.g. /work/keys/)`);
+if (isInsideRepository(keyPath)) usage(`refused: the key ${keyPath} is inside the repository; keep signing keys outside it (e.g. ~/detour-keys/)`);
 const file = files[0]!;
 
 const bytes = readFileSync(file);
