@@ -80,13 +80,28 @@ export function startSilentTarget(host = '127.0.0.1') {
   return track(net.createServer(() => {}), host, 0);
 }
 
-/** A port on which nothing listens (bound, then released): connecting is refused. */
+/**
+ * A port on which nothing listens, so connecting is refused. It lies below the kernel's ephemeral range
+ * (32768-60999 on Linux), where servers bound to port 0 are placed: a port released back into that
+ * range can be handed to another test file's server a moment later, and the "refused" target answers.
+ */
 export async function closedPort(host = '127.0.0.1'): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await refuses(host, port)) return port;
+  }
+  throw new Error(`no refused port found on ${host} below the ephemeral range`);
+}
+
+function refuses(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }
 
 /** A small HTML page with a title and a distinctive header, and its exact length. */
