@@ -2,7 +2,7 @@
  * Every evidence code the engine can emit, in one place, with its meaning (the comment above it: the
  * background ships this table, and the words are in messages.json) and its parameters.
  *
- * Codes are STABLE: the popup renders `evidence_<code>` from the browser's i18n (engine/evidence-i18n.json,
+ * Codes are STABLE: the popup renders `evidence_<code>` from the browser's i18n (engine/i18n/<lang>.json,
  * merged into public/_locales), reports and researchers key on them. Never rename or reuse a code; add a
  * new one. Codes are snake_case because Chrome i18n message names allow only [A-Za-z0-9_].
  *

@@ -1,7 +1,7 @@
 /**
  * The browser's i18n reads one messages.json per language. Detour's strings come from two places:
  * the UI's own (public/_locales/<lang>/messages.json) and the engine's sentences for its verdicts and
- * evidence (engine/evidence-i18n.json, kept with the engine so the service can render them too).
+ * evidence (engine/i18n/<lang>.json, kept with the engine so the service can render them too).
  * The build merges them (wxt.config.ts); unit tests read the same merge.
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ function readJson<T>(path: string): T {
 
 export function localeMessages(lang: string): Messages {
   const ui = readJson<Messages>(`public/_locales/${lang}/messages.json`);
-  const engine = readJson<Record<string, Messages>>('engine/evidence-i18n.json')[lang] ?? {};
+  const engine = readJson<Messages>(`engine/i18n/${lang}.json`);
   const clash = Object.keys(engine).filter((key) => key in ui);
   if (clash.length > 0) throw new Error(`messages defined twice for ${lang}: ${clash.join(', ')}`);
   return { ...ui, ...engine };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   EVIDENCE,
@@ -8,12 +8,15 @@ import {
   isEvidenceCode,
   verdictMessageNames,
 } from '../../../engine/evidence';
-import i18n from '../../../engine/evidence-i18n.json';
 import { classify } from '../../../engine/verdict';
 import { scenarios } from './scenarios';
 
 type Messages = Record<string, { message: string; description: string }>;
-const locales = i18n as unknown as Record<'en' | 'ru', Messages>;
+const i18nDir = new URL('../../../engine/i18n/', import.meta.url);
+const LANGS = readdirSync(i18nDir).map((file) => file.replace(/\.json$/, ''));
+const locales: Record<string, Messages> = Object.fromEntries(
+  LANGS.map((lang) => [lang, JSON.parse(readFileSync(new URL(`${lang}.json`, i18nDir), 'utf8')) as Messages]),
+);
 
 const KINDS = ['censorship', 'outage', 'local', 'ok', 'unknown'] as const;
 const METHODS = ['dns', 'tcp_ip', 'tls', 'http-failure', 'http-diff', 'blockpage', 'http-451', 'interception'] as const;
@@ -60,9 +63,9 @@ describe('evidence codes', () => {
   });
 });
 
-describe('evidence-i18n.json', () => {
-  it.each(['en', 'ru'] as const)('%s has a message and a description for every code, kind, method and local cause', (locale) => {
-    const messages = locales[locale];
+describe('engine/i18n', () => {
+  it.each(LANGS)('%s has a message and a description for every code, kind, method and local cause', (locale) => {
+    const messages = locales[locale]!;
     expect(Object.keys(messages).sort()).toEqual([...allNames].sort());
     for (const name of allNames) {
       expect(messages[name]!.message.trim().length, name).toBeGreaterThan(0);
@@ -70,9 +73,9 @@ describe('evidence-i18n.json', () => {
     }
   });
 
-  it.each(['en', 'ru'] as const)('%s only uses $1..$n for declared params, and no stray $', (locale) => {
+  it.each(LANGS)('%s only uses $1..$n for declared params, and no stray $', (locale) => {
     for (const code of EVIDENCE_CODES) {
-      const { message, description } = locales[locale][evidenceMessageName(code)]!;
+      const { message, description } = locales[locale]![evidenceMessageName(code)]!;
       for (const text of [message, description]) {
         const refs = [...text.matchAll(/\$(\d)/g)].map((m) => Number(m[1]));
         for (const n of refs) expect(n, `${locale} ${code}: $${n}`).toBeLessThanOrEqual(EVIDENCE[code].params.length);
@@ -81,17 +84,17 @@ describe('evidence-i18n.json', () => {
     }
   });
 
-  it('Russian and English use the same substitutions in each message', () => {
+  it.each(LANGS)('%s uses the same substitutions as English in each message', (lang) => {
     for (const name of allNames) {
       const refs = (text: string) => [...text.matchAll(/\$(\d)/g)].map((m) => m[1]).sort();
-      expect(refs(locales.ru[name]!.message), name).toEqual(refs(locales.en[name]!.message));
+      expect(refs(locales[lang]![name]!.message), name).toEqual(refs(locales.en![name]!.message));
     }
   });
 
   it('Russian messages are in Cyrillic, not left in English', () => {
     for (const name of allNames) {
-      expect(locales.ru[name]!.message, name).toMatch(/[а-яё]/i);
-      expect(locales.ru[name]!.message, name).not.toBe(locales.en[name]!.message);
+      expect(locales.ru![name]!.message, name).toMatch(/[а-яё]/i);
+      expect(locales.ru![name]!.message, name).not.toBe(locales.en![name]!.message);
     }
   });
 });

@@ -5,10 +5,13 @@
  * verdict says what is missing (`no_vantage`) and claims nothing.
  */
 import { describe, expect, it } from 'vitest';
-import i18n from '../../../engine/evidence-i18n.json';
+import en from '../../../engine/i18n/en.json';
+import ru from '../../../engine/i18n/ru.json';
 import { classify } from '../../../engine/verdict';
 import type { DnsObservation, Observations, Verdict } from '../../../engine/types';
 import { CANARIES_OK, control, DOH, HOST, SITE_IP, URL_HTTPS } from './scenarios';
+
+const i18n = { en, ru };
 
 const codes = (v: Verdict) => v.evidence.map((e) => e.code);
 const DOH_TIMEOUT: DnsObservation = { kind: 'doh', resolver: DOH, addrs: [], failure: 'timeout' };
