@@ -123,5 +123,20 @@ export { catalogDomains, catalogHostPatterns, providerForHost, rootDomains, sibl
 
 /** The slice of the catalog the background carries: catalog/provider-index.json is built from it. */
 export function indexOf(catalog: { providers: readonly CatalogProvider[] }): IndexedProvider[] {
-  return catalog.providers.map(({ id, name, domains }) => ({ id, name, domains: [...domains] }));
+  return catalog.providers.map(({ id, name, domains, webmail }) => {
+    const checkUrl = checkUrlOf(webmail, domains);
+    return checkUrl ? { id, name, domains: [...domains], checkUrl } : { id, name, domains: [...domains] };
+  });
+}
+
+/**
+ * The page a status check loads: the webmail the catalog names, else the first domain's root; none
+ * for a provider with no domain left (it is kept for its history). Query and fragment are dropped.
+ */
+function checkUrlOf(webmail: string | null | undefined, domains: readonly string[]): string | undefined {
+  if (webmail) {
+    const url = new URL(webmail);
+    return `${url.origin}${url.pathname}`;
+  }
+  return domains[0] ? `https://${domains[0]}/` : undefined;
 }

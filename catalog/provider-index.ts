@@ -11,6 +11,8 @@ export interface IndexedProvider {
   id: string;
   name: string;
   domains: string[];
+  /** What a status check loads (catalog/catalog.ts checkUrlOf); absent when no domain is left. */
+  checkUrl?: string;
 }
 
 export const indexedProviders: readonly IndexedProvider[] = index;

@@ -1,5 +1,6 @@
 /**
- * The popup: what happened on the current tab, then recent problems of every watched provider.
+ * The popup: what happened on the current tab, then recent problems of every watched provider; or,
+ * one click away, the status view of every watched provider (components/StatusView.tsx).
  * It asks the background (lib/messages.ts) once when it opens, then again only when Detour's stored
  * state changes (lib/watch-changes.ts), so a failure that happens while it is showing appears without
  * reopening it and an idle popup costs the background nothing.
@@ -9,10 +10,11 @@ import { browser } from 'wxt/browser';
 import { ask } from '../lib/ask';
 import { hostOf } from '../engine/hosts';
 import { t } from '../lib/i18n';
-import type { HostState } from '../lib/messages';
+import type { HostState, ProviderStatusResponse } from '../lib/messages';
 import { onStateChanged } from '../lib/watch-changes';
 import { CurrentSite, type Current } from './CurrentSite';
 import { RecentProblems } from './RecentProblems';
+import { StatusView } from './StatusView';
 
 /** "2 minutes ago" needs no finer clock; the tick only re-renders, it asks the background nothing. */
 export const CLOCK_MS = 30_000;
@@ -38,6 +40,10 @@ export function Popup() {
   const [overview, setOverview] = useState<{ hosts: HostState[]; watchedCount: number }>();
   const [storageProblems, setStorageProblems] = useState(false);
   const [now, setNow] = useState(Date.now());
+  const [view, setView] = useState<'site' | 'status'>(new URLSearchParams(location.search).get('view') === 'status' ? 'status' : 'site');
+  const [status, setStatus] = useState<ProviderStatusResponse>();
+  const viewRef = useRef(view);
+  viewRef.current = view;
 
   const load = useRef<() => Promise<void>>(async () => {});
 
@@ -51,11 +57,16 @@ export function Popup() {
       clearTimeout(retry);
       const mine = ++issued;
       try {
-        const [nextCurrent, nextOverview] = await Promise.all([host.then(loadCurrent), ask({ type: 'get-overview' })]);
+        const [nextCurrent, nextOverview, nextStatus] = await Promise.all([
+          host.then(loadCurrent),
+          ask({ type: 'get-overview' }),
+          viewRef.current === 'status' ? ask({ type: 'get-provider-status' }) : undefined,
+        ]);
         // Answers can overtake each other, and no later poll would put a stale one right.
         if (closed || mine !== issued) return;
         setCurrent(nextCurrent);
         setOverview(nextOverview);
+        if (nextStatus) setStatus(nextStatus);
         setNow(Date.now());
       } catch {
         // The background did not answer (starting, being updated), and no later change may come.
@@ -87,6 +98,20 @@ export function Popup() {
       .then(() => load.current());
   };
 
+  const showView = (next: 'site' | 'status') => {
+    viewRef.current = next;
+    setView(next);
+    void load.current();
+  };
+
+  // Results arrive as storage changes (onStateChanged above), one provider at a time.
+  const checkProviders = (keys?: string[]) => {
+    setStatus((s) => s && { ...s, providers: s.providers.map((p) => (!keys || keys.includes(p.key) ? { ...p, checking: true } : p)) });
+    void ask(keys ? { type: 'check-providers', keys } : { type: 'check-providers' })
+      .catch(() => undefined)
+      .then(() => load.current());
+  };
+
   const watch = (host: string) => {
     void browser.tabs.create({ url: `${browser.runtime.getURL('/options.html')}?add=${encodeURIComponent(host)}` });
     window.close();
@@ -99,12 +124,21 @@ export function Popup() {
         <img src="/icon/32.png" alt="" width="20" height="20" />
         <h1>{t('extName')}</h1>
       </header>
-      <CurrentSite current={current} now={now} onWatch={watch} onCheck={check} />
-      {overview && (
-        <RecentProblems hosts={overview.hosts} watchedCount={overview.watchedCount} exclude={excluded} now={now} />
+      {view === 'site' ? (
+        <>
+          <CurrentSite current={current} now={now} onWatch={watch} onCheck={check} />
+          {overview && (
+            <RecentProblems hosts={overview.hosts} watchedCount={overview.watchedCount} exclude={excluded} now={now} />
+          )}
+        </>
+      ) : (
+        <StatusView status={status} now={now} onCheck={(key) => checkProviders([key])} onCheckAll={() => checkProviders()} />
       )}
       {storageProblems && <p class="notice">{t('storageProblem')}</p>}
       <footer>
+        <button type="button" class="link" data-testid="switch-view" onClick={() => showView(view === 'site' ? 'status' : 'site')}>
+          {view === 'site' ? t('popupStatusOpen') : t('popupStatusBack')}
+        </button>{' '}
         <a href="/options.html" target="_blank" rel="noreferrer">
           {t('popupSettings')}
         </a>

@@ -7,6 +7,7 @@ import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { catalogHostPatterns, siblingDomains } from '../catalog/provider-index';
 import { classifyWith } from '../engine/verdict-core';
+import { ProviderChecker } from '../lib/check-providers';
 import { clearBadge, showFailureBadge, showFailureBadgeSettled } from '../lib/badge';
 import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
@@ -17,6 +18,7 @@ import { LearnedOnionStore } from '../lib/learned-onions';
 import { hostOf } from '../engine/hosts';
 import { observeFailures, type FailureSink } from '../lib/observe-failures';
 import { probeTriggerFor, ProbeScheduler } from '../lib/probe-scheduler';
+import { lightCheck } from '../lib/probes/light-check';
 import { listenWhileProbing } from '../lib/probes/listen-while-probing';
 import { OwnRequests } from '../lib/probes/own-requests';
 import { runProbes, type ProbeEnvironment } from '../lib/probes/run-probes';
@@ -41,6 +43,7 @@ export default defineBackground({
       now: Date.now,
     });
 
+    const probingActivity = listenWhileProbing(own);
     const scheduler = new ProbeScheduler({
       storage: browser.storage.local,
       now: Date.now,
@@ -48,7 +51,17 @@ export default defineBackground({
       loggedFailure: (trigger) => state.loggedFailure(trigger.host, trigger.url),
       // The fingerprints are read from the package the first time a verdict needs them.
       classify: async (observations) => classifyWith(observations, await loadFingerprints()),
-      activity: listenWhileProbing(own),
+      activity: probingActivity,
+    });
+
+    const checker = new ProviderChecker({
+      storage: browser.storage.local,
+      now: Date.now,
+      // Half the budget: a page that does not answer by then gets the probe run, which counts its
+      // budget from the check's start, so a blocked provider is named within one budget.
+      lightCheck: (url) => lightCheck({ fetch: (input, init) => fetch(input, init), own }, url, state.settings.probeBudgetMs / 2),
+      probe: (trigger) => scheduler.trigger(trigger, { force: true }),
+      activity: probingActivity,
     });
 
     const sink: FailureSink = {
@@ -82,6 +95,7 @@ export default defineBackground({
       listenersSince: Date.now(),
       userDomainsChanged: observer.userDomainsChanged,
       learnedOnions,
+      checker,
     });
     browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(messages, state, message, sender));
 

@@ -4,12 +4,14 @@
  * checked, because a malformed one must get a clear error, not an exception in the background.
  */
 import { browser } from 'wxt/browser';
+import { checkTargets, type ProviderChecker } from './check-providers';
 import type { DetourState } from './detour-state';
 import { hostOf, normalizeHost } from '../engine/hosts';
 import { hostView } from './host-view';
 import { onionKey, type LearnedOnionStore } from './learned-onions';
 import type { ErrorResponse, HostState, RequestOf, RequestType, ResponseOf } from './messages';
 import type { ProbeScheduler } from './probe-scheduler';
+import { providerStatus } from './provider-status';
 import { originPattern } from './watch-list';
 
 export interface MessageHooks {
@@ -18,7 +20,11 @@ export interface MessageHooks {
   userDomainsChanged(): void;
   /** Onions the sites announced; absent in tests that do not need them. */
   learnedOnions?: LearnedOnionStore;
+  /** The status check; absent in tests that do not need it. */
+  checker?: ProviderChecker;
 }
+
+const MAX_CHECK_KEYS = 300;
 
 /** One message: how to tell a well-formed request, and how to answer it. */
 interface MessageEntry<T extends RequestType> {
@@ -91,6 +97,36 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
         return describe(host);
       },
     },
+    'get-provider-status': {
+      valid: always,
+      handle: async () => {
+        const { checker } = hooks;
+        await Promise.all([scheduler.ready, checker?.ready]);
+        const records = new Map(Object.entries(state.log.hosts));
+        const verdicts = scheduler.allVerdicts();
+        const providers = checkTargets(state.watch.userDomains).map((target) =>
+          providerStatus(target, {
+            check: checker?.result(target.key),
+            records,
+            verdicts,
+            checking: checker?.isChecking(target.key) ?? false,
+            probing: (host) => scheduler.isRunning(host),
+          }),
+        );
+        const run = checker?.run;
+        return run ? { providers, run: { ...run, running: run.finishedAt === undefined && providers.some((p) => p.checking) } } : { providers };
+      },
+    },
+    'check-providers': {
+      valid: (m) => m.keys === undefined || (Array.isArray(m.keys) && m.keys.length <= MAX_CHECK_KEYS && m.keys.every(shortString)),
+      handle: async ({ keys }) => {
+        if (!hooks.checker) return { error: 'unavailable' };
+        const all = checkTargets(state.watch.userDomains);
+        const chosen = keys ? all.filter((t) => keys.includes(t.key)) : all;
+        if (keys && chosen.length === 0) return { error: 'not-watched' };
+        return hooks.checker.check(chosen, { all: !keys });
+      },
+    },
     'get-watch-list': { valid: always, handle: async () => ({ domains: state.watch.list() }) },
     'watch-add': {
       valid: (m) => shortString(m.domain),
@@ -127,7 +163,7 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
     'clear-failures': {
       valid: always,
       handle: async () => {
-        await Promise.all([state.clearFailures(), scheduler.clear(), hooks.learnedOnions?.clear()]);
+        await Promise.all([state.clearFailures(), scheduler.clear(), hooks.learnedOnions?.clear(), hooks.checker?.clear()]);
         return { ok: true };
       },
     },

@@ -4,6 +4,7 @@
  */
 import type { FailureEntry, HostRecord } from './failure-log';
 import type { LearnedOnion, StoredVerdict } from './storage';
+import type { ProviderStatus } from './provider-status';
 import type { Settings, SettingsProblem } from './settings';
 
 export interface ProviderSummary {
@@ -57,7 +58,14 @@ export type Request =
   | { type: 'set-settings'; settings: Partial<Settings> }
   | { type: 'clear-failures' }
   /** Probes a host now (the popup's "check again"); answers with the new state. */
-  | { type: 'probe-host'; host: string };
+  | { type: 'probe-host'; host: string }
+  /** The status view: every watched provider's last known state, and the last "check all". */
+  | { type: 'get-provider-status' }
+  /**
+   * Checks providers now (one request each; a failure then gets a probe run). Without `keys`, all of
+   * them. Answers once queued; results arrive as storage changes.
+   */
+  | { type: 'check-providers'; keys?: string[] };
 
 export interface StatusResponse {
   ready: true;
@@ -80,6 +88,14 @@ export interface ResponseMap {
   'set-settings': { settings: Settings; problems: SettingsProblem[] };
   'clear-failures': { ok: true };
   'probe-host': HostState | ErrorResponse;
+  'get-provider-status': ProviderStatusResponse;
+  'check-providers': { queued: number } | ErrorResponse;
+}
+
+export interface ProviderStatusResponse {
+  providers: ProviderStatus[];
+  /** The last "check all": absent before the first. `running` is false once it ended (or was cut off). */
+  run?: { startedAt: number; total: number; done: number; finishedAt?: number; running: boolean };
 }
 
 export interface ErrorResponse {
@@ -90,4 +106,4 @@ export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 export type ResponseOf<T extends RequestType> = ResponseMap[T];
 
-export type { FailureEntry, HostRecord, StoredVerdict };
+export type { FailureEntry, HostRecord, ProviderStatus, StoredVerdict };

@@ -123,6 +123,11 @@ export class ProbeScheduler {
     return this.verdicts[host];
   }
 
+  /** Every host's latest verdict (the status view reads them by provider). */
+  allVerdicts(): ReadonlyMap<string, StoredVerdict> {
+    return new Map(Object.entries(this.verdicts));
+  }
+
   isRunning(host: string): boolean {
     return this.running.has(host);
   }

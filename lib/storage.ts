@@ -14,6 +14,7 @@
  * | `learnedOnions` | LearnedOnionStore (lib/learned-onions.ts) | `parseLearnedOnions` (lib/learned-onions.ts) |
  * | `catalogUpdate` | CatalogUpdater (lib/catalog-update.ts) | `parseStoredCatalogUpdate`, then the signature again (lib/catalog-update.ts) |
  * | `catalogUpdateCheck` | CatalogUpdater | `parseCatalogUpdateCheck` (lib/catalog-update.ts) |
+ * | `providerChecks` | ProviderChecker (lib/check-providers.ts) | `parseProviderChecks` (lib/stored-probe-state.ts) |
  *
  * Types only, apart from the key names: every module that reads or writes storage depends on this
  * file, and it depends on nothing of lib's but leaf types.
@@ -38,6 +39,7 @@ export const STORAGE_KEYS = {
   learnedOnions: 'learnedOnions',
   catalogUpdate: 'catalogUpdate',
   catalogUpdateCheck: 'catalogUpdateCheck',
+  providerChecks: 'providerChecks',
 } as const satisfies { [K in keyof StoredState]: K };
 
 export type StorageKey = keyof StoredState;
@@ -95,6 +97,26 @@ export interface StoredState {
   catalogUpdate: StoredCatalogUpdate;
   /** When update URLs were last tried (at most once a day), and what came of it. */
   catalogUpdateCheck: CatalogUpdateCheck;
+  /** The status check's latest result per provider id (or `user:<domain>`), and its last "check all". */
+  providerChecks: ProviderChecks;
+}
+
+/** One status check of one provider: the light request's outcome (a failure then gets a verdict). */
+export interface ProviderCheck {
+  host: string;
+  url: string;
+  /** ms since epoch. */
+  at: number;
+  ok: boolean;
+  status?: number;
+  failure?: FailureClass;
+  elapsedMs: number;
+}
+
+export interface ProviderChecks {
+  results: Record<string, ProviderCheck>;
+  /** The last "check all": the popup shows its progress. */
+  run?: { startedAt: number; total: number; done: number; finishedAt?: number };
 }
 
 /**

@@ -11,7 +11,7 @@ import { isFailureClass, type CertificateProblem, type FailureClass } from '../e
 import { isIp } from '../engine/ip';
 import type { BlockingScope, BlockpageMatch, CensorshipMethod, Evidence, LocalCause, Verdict, VerdictKind } from '../engine/types';
 import { hostOf, normalizeHost, redactUrl } from '../engine/hosts';
-import type { ProbeTrigger, StoredVerdict } from './storage';
+import type { ProbeTrigger, ProviderCheck, ProviderChecks, StoredVerdict } from './storage';
 
 /** More than the engine ever gives for one run; the rest of a longer list is dropped. */
 export const MAX_EVIDENCE = 64;
@@ -184,4 +184,58 @@ export function parsePendingRun(host: string, raw: unknown): { runId: string; tr
   const trigger: ProbeTrigger = { host, url, startedAt: t.startedAt, reason: t.reason };
   if (failure) trigger.failure = failure;
   return { runId: raw.runId, trigger, since: raw.since };
+}
+
+/** More than the catalog and the user's domains together (lib/watch-list.ts MAX_USER_DOMAINS). */
+export const MAX_PROVIDER_CHECKS = 300;
+const MAX_CHECK_KEY_CHARS = 300;
+
+/** A catalog provider id, or `user:` and a domain: never `__proto__` or another object member. */
+function isCheckKey(key: string): boolean {
+  if (key.length > MAX_CHECK_KEY_CHARS) return false;
+  if (key.startsWith('user:')) return normalizeHost(key.slice(5)) === key.slice(5);
+  return /^[a-z0-9_]+$/.test(key) && key !== '__proto__';
+}
+
+function parseProviderCheck(raw: unknown): ProviderCheck | undefined {
+  if (!isObject(raw) || typeof raw.host !== 'string') return undefined;
+  const host = normalizeHost(raw.host);
+  const url = host ? storedUrl(raw.url, host) : undefined;
+  if (!host || !url || !isTime(raw.at) || typeof raw.ok !== 'boolean' || !isTime(raw.elapsedMs)) return undefined;
+  const check: ProviderCheck = { host, url, at: raw.at, ok: raw.ok, elapsedMs: raw.elapsedMs };
+  if (raw.status !== undefined) {
+    if (!Number.isInteger(raw.status) || (raw.status as number) < 100 || (raw.status as number) > 599) return undefined;
+    check.status = raw.status as number;
+  }
+  if (raw.failure !== undefined) {
+    if (!isFailureClass(raw.failure)) return undefined;
+    check.failure = raw.failure;
+  }
+  return check;
+}
+
+/** The status check's stored results: each one whole or dropped, at most MAX_PROVIDER_CHECKS. */
+export function parseProviderChecks(raw: unknown): ProviderChecks {
+  const out: ProviderChecks = { results: {} };
+  if (!isObject(raw)) return out;
+  if (isObject(raw.results)) {
+    let kept = 0;
+    for (const [key, value] of Object.entries(raw.results)) {
+      if (kept >= MAX_PROVIDER_CHECKS) break;
+      const check = isCheckKey(key) ? parseProviderCheck(value) : undefined;
+      if (!check) continue;
+      out.results[key] = check;
+      kept += 1;
+    }
+  }
+  const run = raw.run;
+  if (isObject(run) && isTime(run.startedAt) && Number.isInteger(run.total) && Number.isInteger(run.done)) {
+    const total = run.total as number;
+    const done = run.done as number;
+    if (total > 0 && total <= MAX_PROVIDER_CHECKS && done >= 0 && done <= total) {
+      out.run = { startedAt: run.startedAt, total, done };
+      if (isTime(run.finishedAt)) out.run.finishedAt = run.finishedAt;
+    }
+  }
+  return out;
 }

@@ -156,6 +156,21 @@ describe('background', () => {
     }
   });
 
+  it('lists every watched provider for the status view, not checked yet, and refuses checks of what it does not watch', async () => {
+    const { providers, run } = await ask({ type: 'get-provider-status' });
+    expect(run).toBeUndefined();
+    expect(providers.find((p) => p.key === 'proton')).toEqual({ key: 'proton', name: 'Proton Mail', origin: 'catalog', host: 'mail.proton.me', state: 'unchecked', checking: false });
+    expect(providers.every((p) => p.state === 'unchecked' && !p.checking)).toBe(true);
+    expect(await ask({ type: 'check-providers', keys: ['no-such-provider'] })).toEqual({ error: 'not-watched' });
+    for (const keys of ['proton', [1], Array.from({ length: 301 }, () => 'proton')]) {
+      expect(await ask({ type: 'check-providers', keys } as never)).toEqual({ error: 'bad-request' });
+    }
+    // A failure the user met is the provider's state until something newer is known.
+    await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://mail.proton.me/', tabId: 7, type: 'main_frame', timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' } as never);
+    const after = await ask({ type: 'get-provider-status' });
+    expect(after.providers.find((p) => p.key === 'proton')).toMatchObject({ state: 'fails', host: 'mail.proton.me' });
+  });
+
   it('answers malformed messages with an error instead of throwing', async () => {
     for (const bad of [null, 'get-state', { type: 'nope' }, { type: 'get-state' }, { type: 'get-state', host: 42 }, { type: 'set-settings', settings: [] }]) {
       expect(await ask(bad as never)).toEqual({ error: 'bad-request' });

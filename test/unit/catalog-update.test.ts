@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG_UPDATE_INTERVAL_MS, catalogInUse, checkForCatalogUpdate, parseCatalogUpdateCheck, parseStoredCatalogUpdate, type CatalogUpdateDeps } from '../../lib/catalog-update';
 import { encodePublicKey, generateSecretKey, signMinisign, type MinisignSecretKey } from '../../scripts/minisign-sign';
 import { MAX_CATALOG_BYTES } from '../../catalog/validate-catalog';
-import { STORAGE_KEYS, type KeyValueStorage } from '../../lib/storage';
+import { STORAGE_KEYS } from '../../lib/storage';
+import { memoryStorage } from './fakes';
 
 const shipped = JSON.parse(readFileSync(new URL('../../catalog/providers.json', import.meta.url), 'utf8'));
 const SHIPPED = { version: 2, expires_at: '2027-06-30T00:00:00Z' };
@@ -15,14 +16,6 @@ const catalog = (version: number, extra: Record<string, unknown> = {}) =>
   new TextEncoder().encode(JSON.stringify({ ...shipped, version, expires_at: '2027-06-30T00:00:00Z', ...extra }));
 const sig = (bytes: Uint8Array, by: MinisignSecretKey = key) => signMinisign(bytes, by, { trustedComment: 'test' });
 
-function memoryStorage(): KeyValueStorage & { data: Record<string, unknown> } {
-  const data: Record<string, unknown> = {};
-  return {
-    data,
-    get: async (keys) => Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, structuredClone(data[k])])),
-    set: async (items) => void Object.assign(data, structuredClone(items)),
-  };
-}
 
 type Route = Uint8Array | string | number | (() => Response);
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { catalogHostPatterns } from '../../catalog/provider-index';
+import type { KeyValueStorage } from '../../lib/storage';
 import { localeMessages } from '../../scripts/locales';
 
 type Listener = (details: any) => unknown;
@@ -193,5 +194,15 @@ export function preloadStorage(values: Record<string, unknown>): void {
     // Once every value was read, the fake is itself again (fakeBrowser.reset() would not restore it).
     if (pending.size === 0) local.get = original;
     return answer;
+  };
+}
+
+/** storage.local in memory, for units that take a KeyValueStorage; values are cloned both ways, as the browser does. */
+export function memoryStorage(initial: Record<string, unknown> = {}): KeyValueStorage & { data: Record<string, unknown> } {
+  const data: Record<string, unknown> = structuredClone(initial);
+  return {
+    data,
+    get: async (keys) => Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, structuredClone(data[k])])),
+    set: async (items) => void Object.assign(data, structuredClone(items)),
   };
 }

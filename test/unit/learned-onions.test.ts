@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { learnFromResponse, type OnionLocationDeps } from '../../lib/learn-onion-location';
 import { LEARNED_LIMITS, LearnedOnionStore, onionKey, parseLearnedOnions } from '../../lib/learned-onions';
-import { STORAGE_KEYS, type KeyValueStorage } from '../../lib/storage';
+import { STORAGE_KEYS } from '../../lib/storage';
+import { memoryStorage } from './fakes';
 
 // Test vectors of rend-spec v3 (valid checksums).
 const ONION_A = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion';
@@ -10,14 +11,6 @@ const ONION_C = 'xa4r2iadxm55fbnqgwwi5mymqdcofiu3w6rpbtqn7b2dyn7mgwj64jyd.onion'
 // ONION_A with its last character changed: no longer version 3, refused by shape alone.
 const NOT_V3 = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscrya.onion';
 
-function memoryStorage(initial: Record<string, unknown> = {}): KeyValueStorage & { data: Record<string, unknown> } {
-  const data: Record<string, unknown> = structuredClone(initial);
-  return {
-    data,
-    get: async (keys) => Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, structuredClone(data[k])])),
-    set: async (items) => void Object.assign(data, structuredClone(items)),
-  };
-}
 
 function deps(store: LearnedOnionStore, overrides: Partial<OnionLocationDeps> = {}): OnionLocationDeps {
   return { store, isWatched: (h) => h.endsWith('mailbox.org'), certificateDoubt: () => false, now: () => 1_700_000_000_000, ...overrides };

@@ -6,15 +6,8 @@ import type { ProbeMeasurements } from '../../lib/probes/assemble-observations';
 import { ProbeScheduler } from '../../lib/probe-scheduler';
 import type { ProbeTrigger } from '../../lib/storage';
 import { STORAGE_KEYS } from '../../lib/storage';
+import { memoryStorage } from './fakes';
 
-function memoryStorage(initial: Record<string, unknown> = {}): KeyValueStorage & { data: Record<string, unknown> } {
-  const data = structuredClone(initial);
-  return {
-    data,
-    get: async (keys) => Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, structuredClone(data[k])])),
-    set: async (items) => void Object.assign(data, structuredClone(items)),
-  };
-}
 
 const verdict = (kind: Verdict['kind']): Verdict => ({ kind, confidence: 0.9, confirmed: false, evidence: [] });
 
