@@ -1,18 +1,24 @@
 /**
  * `npm run bench`: how fast Detour reaches a verdict, measured, not asserted. Runs inside the lab's
- * network namespace (scripts/in-lab-netns.sh, which `npm run bench` uses), with the built Chrome
- * extension in real Chromium and the real control service, and prints markdown tables:
+ * network namespace (scripts/in-lab-netns.sh, which `npm run bench` uses), with the built extension
+ * in real Chromium and Firefox ESR (both Firefox builds) and the real control service, and prints
+ * markdown tables, one set per browser:
  *
  * 1. per lab scenario, over --runs runs (default 10): time from the failure event (the browser's error,
- *    or Detour's stall) to the verdict, median and p95, and for the stalling IP blackhole also from
- *    the navigation's start;
- * 2. the engine's throughput on a batch of observations (scripts/bench-engine.ts).
+ *    or Detour's stall) and from the navigation's start to the verdict, median and p95, and how many
+ *    verdicts were right;
+ * 2. the status check (scripts/bench-status.ts): "check all" over the whole catalog, every provider
+ *    working, and three blocked three ways;
+ * 3. once, the engine's throughput on a batch of observations (scripts/bench-engine.ts).
  *
- *   npm run bench -- --runs 10 [--scenarios tcp-blackhole,tls-sni-reset]
+ *   npm run bench -- --runs 10 [--scenarios tcp-blackhole,tls-sni-reset] [--browsers chromium,firefox-mv3]
+ *   npm run bench -- --scenarios none          (only the status check and the engine)
  * Build first (npm run build).
  */
 import { applyScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from '../test/lab/scenarios';
-import { freshStart, launchDetour, startLabWithControl } from '../test/e2e/detour';
+import { freshStart, launchDetour, startLabWithControl, TARGETS, type Target } from '../test/e2e/detour';
+import { expectedVerdict } from '../test/lab/scenarios';
+import { benchStatusCheck } from './bench-status';
 import type { HostState } from '../lib/messages';
 import type { LabBrowser } from '../test/lab/lab-browser';
 import { benchEngine } from './bench-engine';
@@ -23,7 +29,10 @@ function arg(name: string, fallback: string): string {
 }
 
 const runs = Number(arg('runs', '10'));
-const chosen = arg('scenarios', SCENARIO_NAMES.filter((n) => n !== 'ok').join(',')).split(',') as ScenarioName[];
+const scenarioArg = arg('scenarios', SCENARIO_NAMES.filter((n) => n !== 'ok').join(','));
+const chosen = (scenarioArg === 'none' ? [] : scenarioArg.split(',')) as ScenarioName[];
+const browsers = arg('browsers', TARGETS.join(',')).split(',') as Target[];
+for (const b of browsers) if (!TARGETS.includes(b)) throw new Error(`--browsers: unknown ${b} (one of ${TARGETS.join(', ')})`);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -36,7 +45,7 @@ interface Sample {
   correct: boolean;
 }
 
-async function measure(browser: LabBrowser, lab: Parameters<typeof applyScenario>[0], name: ScenarioName): Promise<Sample> {
+async function measure(browser: LabBrowser, lab: Parameters<typeof applyScenario>[0], name: ScenarioName, target: Target): Promise<Sample> {
   const scenario = SCENARIOS[name];
   await applyScenario(lab, scenario);
   await freshStart(browser);
@@ -50,7 +59,7 @@ async function measure(browser: LabBrowser, lab: Parameters<typeof applyScenario
   );
   const failureAt = Math.min(...state.failures.map((f) => f.firstAt));
   const finished = state.verdict!.finishedAt;
-  const expected = scenario.verdictIn?.chromium ?? scenario.verdict;
+  const expected = expectedVerdict(scenario, target === 'chromium' ? 'chromium' : 'firefox');
   const v = state.verdict!.verdict;
   return {
     fromFailure: finished - failureAt,
@@ -59,34 +68,51 @@ async function measure(browser: LabBrowser, lab: Parameters<typeof applyScenario
   };
 }
 
+const summary = (values: number[]) => `${percentile(values, 50)} | ${percentile(values, 95)}`;
+
 const { lab, close } = await startLabWithControl();
-const rows: string[] = [];
+const tables: string[] = [];
 try {
-  for (const name of chosen) {
-    const scenario = SCENARIOS[name];
-    const browser = await launchDetour('chromium', lab, { scenario });
+  for (const target of browsers) {
+    const rows: string[] = [];
+    for (const name of chosen) {
+      const scenario = SCENARIOS[name];
+      const browser = await launchDetour(target, lab, { scenario });
+      try {
+        const samples: Sample[] = [];
+        for (let i = 0; i < runs; i += 1) samples.push(await measure(browser, lab, name, target));
+        const right = samples.filter((s) => s.correct).length;
+        rows.push(`| ${name} | ${summary(samples.map((s) => s.fromFailure))} | ${summary(samples.map((s) => s.fromNavigation))} | ${right}/${runs} |`);
+        console.error(`${target} ${name}: done`);
+      } finally {
+        await browser.close();
+      }
+    }
+    const status: string[] = [];
+    const browser = await launchDetour(target, lab);
     try {
-      const samples: Sample[] = [];
-      for (let i = 0; i < runs; i += 1) samples.push(await measure(browser, lab, name));
-      const failure = samples.map((s) => s.fromFailure);
-      const navigation = samples.map((s) => s.fromNavigation);
-      const right = samples.filter((s) => s.correct).length;
-      rows.push(
-        `| ${name} | ${percentile(failure, 50)} | ${percentile(failure, 95)} | ${percentile(navigation, 50)} | ${percentile(navigation, 95)} | ${right}/${runs} |`,
-      );
-      console.error(`${name}: done`);
+      for (const blocked of [false, true]) {
+        const samples = [];
+        for (let i = 0; i < runs; i += 1) samples.push(await benchStatusCheck(browser, lab, blocked));
+        const right = samples.filter((s) => s.right).length;
+        status.push(`| ${blocked ? 'three blocked (DNS, SNI reset, IP blackhole)' : 'every provider working'} | ${summary(samples.map((s) => s.ms))} | ${right}/${runs} |`);
+      }
+      console.error(`${target} status check: done`);
     } finally {
       await browser.close();
     }
+    if (rows.length > 0) {
+      tables.push(`\n### Time to verdict in ${target} (${runs} runs each, ms)\n`);
+      tables.push('| scenario | from failure, median | from failure, p95 | from navigation, median | from navigation, p95 | right verdict |');
+      tables.push('|---|---|---|---|---|---|', ...rows);
+    }
+    tables.push(`\n### Status check, whole catalog, in ${target} (${runs} runs each, ms)\n`);
+    tables.push('| catalog | check all, median | check all, p95 | every state right |', '|---|---|---|---|', ...status);
   }
 } finally {
   await close();
 }
-
-console.log(`\n### Time to verdict in Chromium (${runs} runs each, ms)\n`);
-console.log('| scenario | from failure, median | from failure, p95 | from navigation, median | from navigation, p95 | right verdict |');
-console.log('|---|---|---|---|---|---|');
-for (const row of rows) console.log(row);
+for (const line of tables) console.log(line);
 
 const engine = await benchEngine();
 console.log('\n### Engine throughput\n');
