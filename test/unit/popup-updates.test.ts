@@ -82,6 +82,7 @@ describe('onStateChanged', () => {
       'failureLog',
       'learnedOnions',
       'probeRuns',
+      'providerChecks',
       'settings',
       'userDomains',
       'verdicts',
