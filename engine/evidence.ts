@@ -166,6 +166,14 @@ export const EVIDENCE = {
   redirect_off_provider: { params: ['target'] },
   /** The redirect to $1 came over a secure connection from the provider itself. */
   redirect_authentic: { params: ['target'] },
+  /** The page redirected on to $1, and that request failed ($2): the page did not load. */
+  redirect_hop_failed: { params: ['url', 'failure'] },
+  /** The site's redirects at $1 go round in circles: more than a browser follows. The site's fault. */
+  redirect_loop: { params: ['url'] },
+  /** The site at $1 redirected to an address no browser can follow ($2). The site's fault. */
+  redirect_location_invalid: { params: ['url', 'location'] },
+  /** The site's CDN answered with a bot check (a CAPTCHA, status $1) instead of the page: the site's own check. */
+  cdn_challenge: { params: ['status'] },
 
   // --- Block-page fingerprints -------------------------------------------------------------------
   /** The answer matches the known block page $1 (in $2). */

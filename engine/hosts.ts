@@ -33,6 +33,21 @@ export function hostMatchesDomain(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
 }
 
+/**
+ * A host name in the one form Detour compares: what the URL parser makes of it (lower case,
+ * internationalized labels in punycode: `Яндекс.рф` is `xn--d1acpjx3f.xn--p1ai`), without a trailing
+ * dot; IPv6 without brackets. Undefined for what is not a host name.
+ */
+export function asciiHost(name: string): string | undefined {
+  if (!name || name.length > 300 || /[/@?#\\\s]/.test(name)) return undefined;
+  if (name.includes(':')) return name.replace(/^\[|\]$/g, '').toLowerCase();
+  try {
+    return new URL(`http://${name}`).hostname.replace(/\.$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
 export interface UrlParts {
   scheme: string;
   /** Lower case; IPv6 without its brackets. */

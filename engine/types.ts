@@ -95,6 +95,20 @@ export interface HttpObservation {
   /** Where a redirect pointed, when the answer was one. */
   location?: string;
   elapsedMs?: number;
+  /**
+   * Where this fetch sits in the redirect chain that the failing URL started (0: the URL itself), for
+   * a source that knows the chain in order (OONI's requests; the extension's probes leave it out).
+   * A later hop may be at another host and is still the page the user asked for: the chain's last
+   * hop is what the user got, and its failure (a reset, a refused connect, a name that does not
+   * resolve) is the page's failure, however well the first hops went.
+   */
+  hop?: number;
+  /**
+   * The chain ended in a fault of the server's own making, which a browser shows as an error page:
+   * more redirects than a browser follows (`too-many-redirects`), or a `Location` no browser can
+   * follow (`bad-location`). Set on the last answer of the chain. Never the network's doing.
+   */
+  serverFault?: 'too-many-redirects' | 'bad-location';
 }
 
 /** A fetch of an unrelated, always-reachable site (the same for every provider). */

@@ -74,11 +74,13 @@ function hasIndependentEvidence(ctx: Context): boolean {
  * (which measures from outside), encrypted DNS when the DNS step decides (the name does not exist,
  * or it publishes the same unusable address), or the real server itself answering with an error.
  * DoH's addresses say nothing of a failed connection: they show the name resolves, not that the
- * server is dead.
+ * server is dead. A redirect chain the server broke itself (`serverFault`) is its own witness.
  */
 function outageWitnessed(ctx: Context, decisive: StepResult): boolean {
   if (ctx.control || decisive.controlled) return true;
   if (decisive.step === 'dns' && (ctx.dohNxdomain.length > 0 || ctx.dohAnswered.length > 0)) return true;
+  // The server broke its own redirect chain: its answers are the witness.
+  if (decisive.step === 'http' && ctx.httpSite.some((h) => h.serverFault !== undefined)) return true;
   return decisive.step === 'http' && ctx.httpSite.some((h) => h.ok && h.url.startsWith('https:') && (h.status ?? 0) >= 500);
 }
 
@@ -236,7 +238,8 @@ export function classifyWith(observations: Observations, fingerprints: Fingerpri
       // After a failure, "it works" needs the site itself to have answered since: consistent DNS or
       // a completed handshake alone do not show the page loads.
       if (failure && !ctx.httpSite.some((h) => h.ok)) break;
-      if (failure && failure.class !== 'unknown') allEvidence.push(ev('retry_succeeded'));
+      // A chain the server broke did not succeed on a retry: the control's page is what worked.
+      if (failure && failure.class !== 'unknown' && !ctx.httpSite.some((h) => h.serverFault)) allEvidence.push(ev('retry_succeeded'));
       return { kind: 'ok', confidence: confidenceOf(weight), ...base, evidence: limitEvidence(allEvidence) };
     case 'down':
       // "Down for everyone" needs someone else to have seen it fail: without that, a site blocked on

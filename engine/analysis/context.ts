@@ -16,7 +16,7 @@ import {
   type ControlTlsHandshakeResult,
 } from '../control-protocol';
 import type { FingerprintSet } from '../fingerprints';
-import { urlParts } from '../hosts';
+import { asciiHost, urlParts } from '../hosts';
 import { canonicalIp, endpoint, ipFamily, isIp, parseEndpoint } from '../ip';
 import type { DnsObservation, HttpObservation, Observations, TcpObservation, TlsObservation } from '../types';
 
@@ -72,7 +72,10 @@ export interface Context {
   tlsSni: Array<TlsObservation & { synthesized?: boolean }>;
   /** Handshakes to a bare IP (no SNI). */
   tlsBare: TlsObservation[];
-  /** Fetches of the site itself (any scheme, host = the failing host). */
+  /**
+   * Fetches of the site itself (any scheme, host = the failing host), and the later hops of its
+   * redirect chain (`hop` > 0, any host), in the order observed.
+   */
   httpSite: Array<HttpObservation & { synthesized?: boolean }>;
   /** Fetches whose URL host is an IP literal: reachability probes (`ip` canonical). */
   httpIp: Array<HttpObservation & { ip: string }>;
@@ -111,7 +114,9 @@ const TLS_STAGE_FAILURES = new Set(['reset', 'closed', 'tls', 'certificate']);
 
 export function buildContext(obs: Observations, fingerprints: FingerprintSet | null): Context {
   const parts = urlParts(obs.url);
-  const host = (obs.host || parts?.host || '').toLowerCase().replace(/^\[|\]$/g, '');
+  // One form for every comparison below: an internationalized name in punycode, as URLs carry it.
+  const rawHost = (obs.host || parts?.host || '').toLowerCase().replace(/^\[|\]$/g, '');
+  const host = asciiHost(rawHost) ?? rawHost;
   const scheme = parts?.scheme ?? 'https';
   const sitePort = parts?.port || (scheme === 'http' ? 80 : 443);
   const failure = obs.failure;
@@ -141,7 +146,7 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | n
 
   // --- TLS ---
   const tls = (obs.tls ?? []).map((t) => (t.ip ? { ...t, ip: canonicalIp(t.ip) ?? t.ip } : t));
-  const tlsSni: Context['tlsSni'] = tls.filter((t) => t.serverName !== null && t.serverName.toLowerCase() === host);
+  const tlsSni: Context['tlsSni'] = tls.filter((t) => t.serverName !== null && (asciiHost(t.serverName) ?? t.serverName.toLowerCase()) === host);
   const tlsBare = tls.filter((t) => t.serverName === null);
 
   // --- HTTP ---
@@ -151,7 +156,9 @@ export function buildContext(obs: Observations, fingerprints: FingerprintSet | n
     const p = urlParts(h.url);
     if (!p) continue;
     const ip = canonicalIp(p.host);
-    if (ip && !isIp(host)) httpIp.push({ ...h, ip });
+    // A later hop of the failing URL's redirect chain is the same page load, whatever its host.
+    if ((h.hop ?? 0) > 0) httpSite.push(h);
+    else if (ip && !isIp(host)) httpIp.push({ ...h, ip });
     else if (p.host === host) httpSite.push(h);
   }
 

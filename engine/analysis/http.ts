@@ -9,6 +9,13 @@
  *   `http-diff`. A redirect off the provider (to a host neither the provider's nor a sibling's) is a
  *   transparent proxy at work. The expected http->https redirect to the provider is not a difference.
  * - A failure after the handshake succeeded is `http-failure` when the control fetches the page.
+ * - A redirect chain known in order (`hop`) is read as the browser walks it: its last hop is what the
+ *   user got. A later hop that fails (reset, refused, timed out, a name that does not resolve) is the
+ *   page failing, however well the first hops went; a chain the server broke itself (too many
+ *   redirects, a Location no browser follows) is the server's fault, never censorship: `ok` when the
+ *   control got the page, an outage when it did not.
+ * - A CDN's challenge page (a CAPTCHA, "Just a moment...") with 403/429/503 is the site's own bot
+ *   check, over HTTPS or not: the server's doing, not the network's.
  */
 import { ev } from '../evidence';
 import type { ControlHttpRequestResult } from '../control-protocol';
@@ -117,6 +124,7 @@ function plainAnswer(ctx: Context, h: HttpObservation, blockpage: BlockpageResul
     const s = controlOk ? scores(0.7, 0.1, 0.2) : scores(0.55, 0.15, 0.3);
     return { step: 'http', status: 'tampered', scores: shift(s, tilt), method: 'http-diff', evidence, controlled: controlOk };
   }
+  if (cdnChallenge(h)) return challenged(ctx, h);
   if (blockpage.harmless.has(h)) {
     return { step: 'http', status: 'ok', scores: scores(0.05, 0.05, 0.6), evidence, controlled: false };
   }
@@ -183,6 +191,90 @@ function serverError(ctx: Context, h: HttpObservation): StepResult {
   return { step: 'http', status: 'failed', scores: s, method: 'http-diff', evidence, controlled: !!control };
 }
 
+/** What a CDN's bot check says on its page: Cloudflare's, DDoS-Guard's, Sucuri's, a CAPTCHA. */
+const CHALLENGE_MARKERS = ['just a moment', 'attention required', 'checking your browser', 'cf-chl', 'challenge-platform', 'captcha', 'ddos-guard'];
+
+/**
+ * A CDN's challenge page: a 403/429/503 from a CDN (its own headers) whose page is a bot check. The
+ * first ~64 KiB are searched with indexOf: linear, no pattern over the network's text.
+ */
+function cdnChallenge(h: HttpObservation): boolean {
+  const status = h.status ?? 0;
+  if (status !== 403 && status !== 429 && status !== 503) return false;
+  const headers = h.headers ?? {};
+  if ((headers['cf-mitigated'] ?? '').toLowerCase() === 'challenge') return true;
+  const server = (headers.server ?? '').toLowerCase();
+  const cdn = 'cf-ray' in headers || server === 'cloudflare' || server.startsWith('ddos-guard') || 'x-sucuri-id' in headers;
+  if (!cdn) return false;
+  const text = `${h.title ?? pageTitle(h.body) ?? ''} ${(h.body ?? '').slice(0, 65536)}`.toLowerCase();
+  return CHALLENGE_MARKERS.some((m) => text.includes(m));
+}
+
+/** The CDN challenged this vantage: the control's page decides between "it works" and an outage. */
+function challenged(ctx: Context, h: HttpObservation): StepResult {
+  const evidence: Evidence[] = [ev('cdn_challenge', { status: h.status ?? 0 })];
+  const control = ctx.control?.http_request;
+  if (control && !control.failure && control.status_code >= 200 && control.status_code < 400) {
+    evidence.push(ev('http_control_ok', { status: control.status_code }));
+    return { step: 'http', status: 'ok', scores: scores(0, 0.1, 0.75), evidence, controlled: true };
+  }
+  return { step: 'http', status: 'failed', scores: scores(0, 0.75, 0.2), evidence, controlled: !!control };
+}
+
+/** The server broke its own redirect chain: `ok` when the control got the page, else an outage. */
+function serverFault(ctx: Context, h: HttpObservation): StepResult {
+  const evidence: Evidence[] = [
+    h.serverFault === 'too-many-redirects'
+      ? ev('redirect_loop', { url: h.url })
+      : ev('redirect_location_invalid', { url: h.url, location: (locationOf(h) ?? '').slice(0, 200) }),
+  ];
+  const control = ctx.control?.http_request;
+  if (control && !control.failure && control.status_code > 0) {
+    evidence.push(ev('http_control_ok', { status: control.status_code }));
+    return { step: 'http', status: 'ok', scores: scores(0, 0.15, 0.7), evidence, controlled: true };
+  }
+  if (control) evidence.push(ev('http_control_failed', { failure: control.failure ?? 'failed' }));
+  return { step: 'http', status: 'failed', scores: scores(0, 0.8, 0.15), evidence, controlled: !!control };
+}
+
+/** A later hop of the chain failed: the page did not load, whatever the first hops did. */
+function hopFailed(ctx: Context, h: HttpObservation): StepResult {
+  const failure = h.failure ?? 'unknown';
+  const evidence: Evidence[] = [ev('redirect_hop_failed', { url: h.url, failure })];
+  const control = ctx.control?.http_request;
+  // The control follows the redirects too: its page is the chain's last hop seen from outside.
+  let s: Scores;
+  if (control && !control.failure && control.status_code > 0) {
+    evidence.push(ev('http_control_ok', { status: control.status_code }));
+    s = failure === 'reset' || failure === 'closed' || failure === 'dns' ? scores(0.8, 0.2, 0) : failure === 'unknown' ? scores(0.6, 0.3, 0.1) : scores(0.75, 0.25, 0);
+  } else if (control) {
+    evidence.push(ev('http_control_failed', { failure: control.failure ?? 'failed' }));
+    s = scores(0.2, 0.8, 0);
+  } else {
+    s = scores(0.45, 0.4, 0.15);
+  }
+  return { step: 'http', status: 'failed', scores: s, method: failure === 'dns' ? 'dns' : 'http-failure', evidence, controlled: !!control };
+}
+
+/**
+ * A plain-HTTP request sent off the provider and the chain ending at an HTTPS page of that other host:
+ * the page is authentic, but whether the redirect was is told by the control's own final page.
+ */
+function offProviderEnd(ctx: Context, chain: HttpObservation[], end: HttpObservation): StepResult | undefined {
+  const first = chain[0];
+  if (!first || !first.url.startsWith('http:') || !isRedirect(first)) return undefined;
+  const target = targetHost(ctx, first);
+  const endHost = urlParts(end.url)?.host;
+  if (!target || ctx.isProviderHost(target) || !endHost || ctx.isProviderHost(endHost)) return undefined;
+  const control = ctx.control?.http_request;
+  if (!control || control.failure || control.status_code <= 0) return undefined;
+  const diff = compareWithControl(end, control);
+  if (diff.matches) return undefined;
+  const evidence: Evidence[] = [ev('redirect_off_provider', { target }), ev('http_control_ok', { status: control.status_code })];
+  diffEvidence(end, control, diff, evidence);
+  return { step: 'http', status: 'tampered', scores: scores(0.6, 0.1, 0.3), method: 'http-diff', evidence, controlled: true };
+}
+
 export function analyzeHttp(ctx: Context, blockpage: BlockpageResult): HttpResult {
   const https = ctx.httpSite.filter((h) => h.url.startsWith('https:'));
   const plain = ctx.httpSite.filter((h) => h.url.startsWith('http:'));
@@ -190,10 +282,25 @@ export function analyzeHttp(ctx: Context, blockpage: BlockpageResult): HttpResul
   let ancillary: StepResult | undefined;
   let decided: StepResult | undefined;
 
+  // A chain known in order: its last hop is what the user got. Several fetches at the last hop (one
+  // per address): the browser gets the page if one answers.
+  const chain = ctx.httpSite.filter((h) => h.hop !== undefined);
+  let lastHop = -1;
+  for (const h of chain) lastHop = Math.max(lastHop, h.hop!);
+  const atEnd = chain.filter((h) => h.hop === lastHop);
+  const end = atEnd.find((h) => h.ok) ?? atEnd[atEnd.length - 1];
+  if (end?.serverFault) decided = serverFault(ctx, end);
+  else if (end && !end.ok && (end.hop ?? 0) > 0 && end.failure !== 'ignored') decided = hopFailed(ctx, end);
+  else if (end?.ok && cdnChallenge(end)) decided = challenged(ctx, end);
+  else if (end?.ok && end.url.startsWith('https:') && (end.hop ?? 0) > 0) decided = offProviderEnd(ctx, chain, end);
+
   // The latest HTTPS answer from the real server decides.
-  const answered = [...https].reverse().find((h) => h.ok);
-  if (answered) {
+  const answered = decided ? undefined : [...https].reverse().find((h) => h.ok);
+  if (decided) {
+    // Decided by the chain above.
+  } else if (answered) {
     if (answered.status === 451) decided = https451(ctx, answered);
+    else if (cdnChallenge(answered)) decided = challenged(ctx, answered);
     else if ((answered.status ?? 0) >= 500) decided = serverError(ctx, answered);
     else {
       const evidence = [ev('https_loaded', { status: answered.status ?? 0 })];
