@@ -34,11 +34,14 @@ export function CurrentSite({ current, now, onWatch, onCheck }: {
   // The background judged at its last answer, and the popup asks again only when storage changes: a
   // failure that ages out of the recent window while the popup stays open changes nothing stored.
   const failing = latest && state.failedRecently && (state.recentUntil === undefined || now <= state.recentUntil);
+  // A status check's failure is not the user's (nothing in the log), but its verdict is no less true:
+  // "no problems seen" above it would contradict it.
+  const checkedBad = !latest && state.verdict !== undefined && state.verdict.verdict.kind !== 'ok';
   return (
-    <section class={`card current ${failing ? 'failed' : 'ok'}`} data-testid="current" data-host={state.host}>
+    <section class={`card current ${failing || checkedBad ? 'failed' : 'ok'}`} data-testid="current" data-host={state.host}>
       {failing ? (
         <FailureSummary host={state.host} entry={latest} now={now} />
-      ) : (
+      ) : checkedBad ? null : (
         <p>{latest ? t('popupCurrentRecovered', [state.host]) : t('popupCurrentOk', [state.host])}</p>
       )}
       <VerdictCard stored={state.verdict} probing={state.probing} now={now} onCheck={() => onCheck(state.host)} />

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Detour needs on a fresh Debian machine with Node 20, as root:
 #   bash scripts/setup.sh          the browsers and npm packages, to build and run the product
-#   bash scripts/setup.sh --test   and what the tests add: the Russian Firefox language pack (for the
-#                                  Russian screenshots), certutil (to trust the lab's CA), iptables
+#   bash scripts/setup.sh --test   and what the tests add: Firefox's Russian, Persian and Arabic
+#                                  language packs and Chromium's locales (the screenshots and the
+#                                  right-to-left checks run the browsers in those languages),
+#                                  certutil (to trust the lab's CA), iptables
 #                                  and iproute2 (the lab's network), and PostgreSQL (the service's
 #                                  report store is tested on it as well as on SQLite; the tests start
 #                                  their own throw-away cluster, so Debian's default one is not needed)
@@ -17,7 +19,10 @@ want() { # want <command-or-path> <debian package>
 want chromium chromium
 want firefox-esr firefox-esr
 if [[ ${1:-} == --test ]]; then
-  want /usr/lib/firefox-esr/browser/extensions/langpack-ru@firefox-esr.mozilla.org.xpi firefox-esr-l10n-ru
+  for lang in ru fa ar; do
+    want "/usr/lib/firefox-esr/browser/extensions/langpack-$lang@firefox-esr.mozilla.org.xpi" "firefox-esr-l10n-$lang"
+  done
+  want /usr/lib/chromium/locales/fa.pak chromium-l10n
   want certutil libnss3-tools
   want iptables iptables
   want ip iproute2

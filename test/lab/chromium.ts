@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import {
+  LAB_LOCALES,
   pollElement,
   pollMessage,
   prepareExtension,
@@ -40,7 +41,8 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
   if (options.pki) await options.pki.trustInNssDb(path.join(home, '.pki', 'nssdb'));
   const extension = await prepareExtension(options.extensionDir, options.grantHosts);
   const extensionDir = extension.dir;
-  const lang = options.locale === 'ru' ? 'ru' : 'en-US';
+  const language = LAB_LOCALES[options.locale];
+  const lang = language.ui;
 
   const args = [
     `--disable-extensions-except=${extensionDir}`,
@@ -68,8 +70,8 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
       args,
       // Playwright disables all extensions by default.
       ignoreDefaultArgs: ['--disable-extensions'],
-      locale: options.locale === 'ru' ? 'ru-RU' : 'en-US',
-      env: { ...process.env, HOME: home, LANGUAGE: lang, LANG: options.locale === 'ru' ? 'ru_RU.UTF-8' : 'en_US.UTF-8' },
+      locale: language.accept.split(',')[0]!,
+      env: { ...process.env, HOME: home, LANGUAGE: lang, LANG: language.posix },
       viewport: { width: 1000, height: 700 },
       timeout: 30_000,
     });

@@ -5,9 +5,10 @@
  *   adds its user.js with our prefs.
  * - The extension is installed with browser.installExtension() (BiDi webExtension.install) and gets a
  *   fixed moz-extension:// UUID from the `extensions.webextensions.uuids` pref, keyed by gecko id.
- * - Russian UI: the system-wide langpack (/usr/lib/firefox-esr/browser/extensions/langpack-ru@...xpi)
- *   is in the application scope, which puppeteer's `extensions.enabledScopes` = 5 keeps enabled; the
- *   pref `intl.locale.requested` then selects it. The self-test checks i18n.getUILanguage() says `ru`.
+ * - Russian, Persian, Arabic UI: the system-wide langpacks (/usr/lib/firefox-esr/browser/extensions/
+ *   langpack-<lang>@...xpi) are in the application scope, which puppeteer's `extensions.enabledScopes`
+ *   = 5 keeps enabled; the pref `intl.locale.requested` then selects one. The self-test checks
+ *   i18n.getUILanguage() says `ru`.
  * - Nothing outbound: DoH off (trr.mode 5), captive-portal and connectivity checks off unless asked,
  *   telemetry, updates, Normandy, remote settings, safe browsing, OCSP and speculative connects off.
  */
@@ -17,6 +18,7 @@ import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { STAND_IN_GECKO_ID } from './stand-in-extension';
 import {
+  LAB_LOCALES,
   pollElement,
   pollMessage,
   prepareExtension,
@@ -45,11 +47,11 @@ export const FIREFOX_EXTENSION_UUID = '0d3c7a52-6f0e-4b8e-9a51-d37a0b1ab001';
 
 /** Prefs that keep Firefox quiet and deterministic in the lab. */
 export function labFirefoxPrefs(options: FirefoxLaunchOptions): Record<string, string | number | boolean> {
-  const ru = options.locale === 'ru';
+  const language = LAB_LOCALES[options.locale];
   const prefs: Record<string, string | number | boolean> = {
     'extensions.webextensions.uuids': JSON.stringify({ [options.geckoId ?? STAND_IN_GECKO_ID]: FIREFOX_EXTENSION_UUID }),
-    'intl.locale.requested': ru ? 'ru' : 'en-US',
-    'intl.accept_languages': ru ? 'ru-RU, ru, en-US, en' : 'en-US, en',
+    'intl.locale.requested': language.ui,
+    'intl.accept_languages': language.accept,
     // DNS: the system resolver only (the ISP resolver). The cache stays as users have it (turning it off
     // changed a refused connection into NS_ERROR_UNKNOWN_HOST: Firefox re-resolves after a failed
     // connect); resetNetworkState() flushes it between scenarios instead.
@@ -164,7 +166,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
       extraPrefsFirefox: labFirefoxPrefs(options),
       // Lets the harness open moz-extension:// pages and talk to the extension from them.
       args: ['--remote-allow-system-access'],
-      env: { ...process.env, LANG: options.locale === 'ru' ? 'ru_RU.UTF-8' : 'en_US.UTF-8' },
+      env: { ...process.env, LANG: LAB_LOCALES[options.locale].posix },
       protocolTimeout: 30_000,
       timeout: 30_000,
     });

@@ -7,7 +7,19 @@ import os from 'node:os';
 import path from 'node:path';
 
 export type BrowserName = 'chromium' | 'firefox';
-export type LabLocale = 'en' | 'ru';
+export type LabLocale = 'en' | 'ru' | 'fa' | 'ar';
+
+/**
+ * How each lab language is asked for: the browser's UI locale, and the POSIX locale of its process.
+ * Chromium needs Debian's chromium-l10n for anything but en-US, Firefox the firefox-esr-l10n-<lang>
+ * language pack (scripts/setup.sh --test installs both).
+ */
+export const LAB_LOCALES: Record<LabLocale, { ui: string; posix: string; accept: string }> = {
+  en: { ui: 'en-US', posix: 'en_US.UTF-8', accept: 'en-US, en' },
+  ru: { ui: 'ru', posix: 'ru_RU.UTF-8', accept: 'ru-RU, ru, en-US, en' },
+  fa: { ui: 'fa', posix: 'C.UTF-8', accept: 'fa-IR, fa, en-US, en' },
+  ar: { ui: 'ar', posix: 'C.UTF-8', accept: 'ar-EG, ar, en-US, en' },
+};
 
 export interface LabBrowser {
   name: BrowserName;
@@ -67,6 +79,8 @@ export interface InspectedElement {
   text: string;
   /** The element's dataset (data-kind="x" is `kind: 'x'`). */
   data: Record<string, string>;
+  /** The page's language and direction, and whether anything sticks out sideways (a small screen). */
+  page: { lang: string; dir: string; overflowsX: boolean };
 }
 
 /**
@@ -91,7 +105,13 @@ export async function pollElement(
 /** In-page reader for pollElement: text and dataset of the first element matching the selector. */
 export function readElementInPage(selector: string): InspectedElement | null {
   const element = document.querySelector(selector) as HTMLElement | null;
-  return element ? { text: element.innerText, data: { ...element.dataset } as Record<string, string> } : null;
+  if (!element) return null;
+  const root = document.documentElement;
+  return {
+    text: element.innerText,
+    data: { ...element.dataset } as Record<string, string>,
+    page: { lang: root.lang, dir: root.dir, overflowsX: root.scrollWidth > root.clientWidth },
+  };
 }
 
 /** A proxy the browser must use for everything (the broken-proxy scenario points it at a dead port). */
