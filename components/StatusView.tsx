@@ -25,7 +25,8 @@ function Row({ p, now, onCheck }: { p: ProviderStatus; now: number; onCheck: (ke
       {extra && !p.checking && <p class="provider-detail">{extra}</p>}
       <div class="provider-line">
         <span class="failure-meta">{p.at !== undefined ? `${p.host} · ${timeAgo(p.at, now)}` : p.host}</span>
-        <button type="button" class="secondary" disabled={p.checking} aria-label={t('statusCheckOneLabel', [p.name])} onClick={() => onCheck(p.key)}>
+        {/* aria-disabled, not disabled: a disabled button drops the keyboard focus to the page. */}
+        <button type="button" class="secondary" aria-disabled={p.checking} aria-label={t('statusCheckOneLabel', [p.name])} onClick={() => !p.checking && onCheck(p.key)}>
           {t('statusCheckOne')}
         </button>
       </div>
@@ -55,9 +56,11 @@ export function StatusView({ status, now, onCheck, onCheckAll }: {
     >
       <div class="provider-line">
         <h2>{t('statusTitle')}</h2>
-        <button type="button" data-testid="check-all" disabled={!status || running} onClick={onCheckAll}>
-          {t('statusCheckAll')}
-        </button>
+        {status && (
+          <button type="button" data-testid="check-all" aria-disabled={running} onClick={() => !running && onCheckAll()}>
+            {t('statusCheckAll')}
+          </button>
+        )}
       </div>
       {run && running && (
         <p class="status-progress" data-testid="check-progress" role="status">

@@ -18,10 +18,12 @@ import {
   pollElement,
   pollMessage,
   prepareExtension,
+  describeFocusInPage,
   readElementInPage,
   sleep,
   waitUntilReady,
   withTimeout,
+  type InspectOptions,
   type LabBrowser,
   type LaunchOptionsBase,
 } from './lab-browser';
@@ -150,6 +152,30 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
           return await pollElement(() => page.evaluate(readElementInPage, read), opts, `click ${pagePath} ${click}`);
         } finally {
           await withTimeout(page.close(), 5000, 'close clicked page').catch(() => {});
+        }
+      },
+      async evaluateInPage<T>(pagePath: string, selector: string, source: string, opts: InspectOptions = {}): Promise<T> {
+        const page = await context.newPage();
+        try {
+          await page.setViewportSize(opts.viewport ?? { width: 400, height: 600 });
+          await page.goto(extensionBaseUrl + pagePath.replace(/^\//, ''), { waitUntil: 'load' });
+          await pollElement(() => page.evaluate(readElementInPage, selector), opts, `evaluate in ${pagePath} ${selector}`);
+          return (await withTimeout(page.evaluate(`(async () => { ${source} })()`), opts.timeoutMs ?? 20_000, 'evaluateInPage')) as T;
+        } finally {
+          await withTimeout(page.close(), 5000, 'close evaluated page').catch(() => {});
+        }
+      },
+      async pressKeys(pagePath, selector, keys, read, opts = {}) {
+        const page = await context.newPage();
+        try {
+          await page.setViewportSize(opts.viewport ?? { width: 400, height: 600 });
+          await page.goto(extensionBaseUrl + pagePath.replace(/^\//, ''), { waitUntil: 'load' });
+          await pollElement(() => page.evaluate(readElementInPage, selector), {}, `keys in ${pagePath} ${selector}`);
+          for (const key of keys) await page.keyboard.press(key === 'Space' ? ' ' : key);
+          const found = await pollElement(() => page.evaluate(readElementInPage, read), opts, `keys ${keys.join(' ')} in ${pagePath}`);
+          return { ...found, focused: await page.evaluate(describeFocusInPage) };
+        } finally {
+          await withTimeout(page.close(), 5000, 'close keyboard page').catch(() => {});
         }
       },
       async inspect(pagePath, selector, opts = {}) {

@@ -15,17 +15,19 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type KeyInput, type Page } from 'puppeteer-core';
 import { STAND_IN_GECKO_ID } from './stand-in-extension';
 import {
   LAB_LOCALES,
   pollElement,
   pollMessage,
   prepareExtension,
+  describeFocusInPage,
   readElementInPage,
   sleep,
   waitUntilReady,
   withTimeout,
+  type InspectOptions,
   type LabBrowser,
   type LaunchOptionsBase,
 } from './lab-browser';
@@ -244,6 +246,30 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
           return await pollElement(() => page.evaluate(readElementInPage, read), opts, `click ${pagePath} ${click}`);
         } finally {
           await withTimeout(page.close(), 5000, 'close clicked page').catch(() => {});
+        }
+      },
+      async evaluateInPage<T>(pagePath: string, selector: string, source: string, opts: InspectOptions = {}): Promise<T> {
+        const page = await browser.newPage();
+        try {
+          await page.setViewport(opts.viewport ?? { width: 400, height: 600 });
+          await openExtensionPage(page, extensionBaseUrl + pagePath.replace(/^\//, ''));
+          await pollElement(() => page.evaluate(readElementInPage, selector), opts, `evaluate in ${pagePath} ${selector}`);
+          return (await withTimeout(page.evaluate(`(async () => { ${source} })()`), opts.timeoutMs ?? 20_000, 'evaluateInPage')) as T;
+        } finally {
+          await withTimeout(page.close(), 5000, 'close evaluated page').catch(() => {});
+        }
+      },
+      async pressKeys(pagePath, selector, keys, read, opts = {}) {
+        const page = await browser.newPage();
+        try {
+          await page.setViewport(opts.viewport ?? { width: 400, height: 600 });
+          await openExtensionPage(page, extensionBaseUrl + pagePath.replace(/^\//, ''));
+          await pollElement(() => page.evaluate(readElementInPage, selector), {}, `keys in ${pagePath} ${selector}`);
+          for (const key of keys) await page.keyboard.press((key === 'Space' ? ' ' : key) as KeyInput);
+          const found = await pollElement(() => page.evaluate(readElementInPage, read), opts, `keys ${keys.join(' ')} in ${pagePath}`);
+          return { ...found, focused: await page.evaluate(describeFocusInPage) };
+        } finally {
+          await withTimeout(page.close(), 5000, 'close keyboard page').catch(() => {});
         }
       },
       async inspect(pagePath, selector, opts = {}) {

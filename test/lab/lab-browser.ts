@@ -64,6 +64,17 @@ export interface LabBrowser {
    * for permissions), and returns what `read` then shows (as inspect() does).
    */
   clickInExtension(path: string, click: string, read: string, opts?: InspectOptions): Promise<InspectedElement>;
+  /**
+   * Opens extensionBaseUrl + path, waits as inspect() does for `selector`, then runs `source` (the body
+   * of an async function, as text) in that page and returns its JSON result: for audits (axe-core).
+   */
+  evaluateInPage<T>(path: string, selector: string, source: string, opts?: InspectOptions): Promise<T>;
+  /**
+   * Opens extensionBaseUrl + path, waits for `selector`, presses `keys` one after another like a user
+   * with a keyboard (`Tab`, `Enter`, `Space`), then returns what `read` shows (as inspect() does) and
+   * which element has the focus.
+   */
+  pressKeys(path: string, selector: string, keys: readonly string[], read: string, opts?: InspectOptions): Promise<InspectedElement & { focused: string }>;
   close(): Promise<void>;
 }
 
@@ -112,6 +123,13 @@ export function readElementInPage(selector: string): InspectedElement | null {
     data: { ...element.dataset } as Record<string, string>,
     page: { lang: root.lang, dir: root.dir, overflowsX: root.scrollWidth > root.clientWidth },
   };
+}
+
+/** In-page: the focused element, as a test names it (its test id, label or text). */
+export function describeFocusInPage(): string {
+  const el = document.activeElement as HTMLElement | null;
+  if (!el || el === document.body) return '';
+  return el.dataset.testid ?? el.getAttribute('aria-label') ?? el.innerText.trim().slice(0, 80);
 }
 
 /** A proxy the browser must use for everything (the broken-proxy scenario points it at a dead port). */
