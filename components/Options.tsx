@@ -1,5 +1,4 @@
-/** The options page: the catalog's providers, the user's own sites, and where Detour connects. */
-import { Fragment } from 'preact';
+/** The options page: the catalog's providers, the user's own sites, and where Detour connects (editable). */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ask } from '../lib/ask';
 import { messageKey, t } from '../lib/i18n';
@@ -9,6 +8,7 @@ import { STORAGE_KEYS } from '../lib/storage';
 import { onStateChanged } from '../lib/watch-changes';
 import { AddSiteForm } from './AddSiteForm';
 import { CatalogStatus } from './CatalogStatus';
+import { SettingsEditor } from './SettingsEditor';
 
 function groupByProvider(domains: WatchedDomain[]): Array<{ name: string; domains: string[] }> {
   const groups = new Map<string, string[]>();
@@ -17,29 +17,6 @@ function groupByProvider(domains: WatchedDomain[]): Array<{ name: string; domain
     groups.set(name, [...(groups.get(name) ?? []), d.domain]);
   }
   return [...groups].map(([name, list]) => ({ name, domains: list }));
-}
-
-function Endpoints({ settings }: { settings: Settings }) {
-  const rows: Array<[string, string[]]> = [
-    [t('optionsEndpointDoh'), settings.dohResolvers],
-    [t('optionsEndpointCanaries'), settings.canaries.map((c) => c.url)],
-    [t('optionsEndpointControl'), settings.controlUrl ? [settings.controlUrl] : []],
-    [t('optionsEndpointCatalog'), settings.catalogUpdateUrls],
-  ];
-  return (
-    <section>
-      <h2>{t('optionsEndpointsTitle')}</h2>
-      <p>{t('optionsEndpointsBody')}</p>
-      <dl class="endpoints">
-        {rows.map(([label, urls]) => (
-          <Fragment key={label}>
-            <dt>{label}</dt>
-            <dd>{urls.length ? urls.map((u) => <code key={u}>{u}</code>) : t('optionsEndpointNone')}</dd>
-          </Fragment>
-        ))}
-      </dl>
-    </section>
-  );
 }
 
 export function Options() {
@@ -116,7 +93,7 @@ export function Options() {
           ))}
         </ul>
       </section>
-      {settings && <Endpoints settings={settings} />}
+      {settings && <SettingsEditor settings={settings} />}
       <section>
         <button type="button" class="secondary" onClick={() => void clear()}>
           {t('optionsClear')}
