@@ -47,9 +47,9 @@ export default defineConfig({
     artifactTemplate: '{{name}}-{{version}}-{{browser}}-mv{{manifestVersion}}.zip',
   },
   manifest: ({ browser, manifestVersion }) => {
-    const watched = catalogHostPatterns();
-    // Any host the user may add later; asked for one host at a time, never at install.
-    const optionalHosts = ['*://*/*'];
+    // Nothing at install: the first-run page asks for the providers the user picks (their catalog
+    // root domains, one prompt), and the options page for any other site, one host at a time.
+    const optionalHosts = [...catalogHostPatterns(), '*://*/*'];
     return {
       name: '__MSG_extName__',
       description: '__MSG_extDescription__',
@@ -63,7 +63,6 @@ export default defineConfig({
         // used by the probes; neither shows a warning at install.
         ...(browser === 'firefox' ? ['dns', 'captivePortal'] : []),
       ],
-      host_permissions: watched,
       ...(manifestVersion === 3
         ? { optional_host_permissions: optionalHosts }
         : { optional_permissions: optionalHosts }),

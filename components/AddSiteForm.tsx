@@ -8,6 +8,8 @@ import { ask } from '../lib/ask';
 import { normalizeHost } from '../engine/hosts';
 import { messageKey, t } from '../lib/i18n';
 import { originPattern } from '../lib/watch-list';
+import { providerForHost } from '../catalog/provider-index';
+import { requestProviders } from '../lib/provider-access';
 
 export function AddSiteForm({ initial, onDone }: { initial: string; onDone: (message: string, ok: boolean) => void }) {
   const [value, setValue] = useState(initial);
@@ -19,11 +21,18 @@ export function AddSiteForm({ initial, onDone }: { initial: string; onDone: (mes
       onDone(t('optionsError_not_a_domain'), false);
       return;
     }
-    const request = browser.permissions.request({ origins: [originPattern(domain)] });
+    // A catalog provider's site: watching it means the provider's access, all its domains in one prompt.
+    const provider = providerForHost(domain);
+    const request = provider ? requestProviders([provider.id]) : browser.permissions.request({ origins: [originPattern(domain)] });
     void (async () => {
       try {
         const granted = await request;
         if (!granted) return onDone(t('optionsError_permission_not_granted'), false);
+        if (provider) {
+          await ask({ type: 'watch-refresh' });
+          setValue('');
+          return onDone(t('optionsAdded', [provider.name]), true);
+        }
         const result = await ask({ type: 'watch-add', domain });
         if ('error' in result) return onDone(t(messageKey('optionsError', result.error)), false);
         setValue('');

@@ -7,17 +7,13 @@ import type { Settings } from '../lib/settings';
 import { STORAGE_KEYS } from '../lib/storage';
 import { onStateChanged } from '../lib/watch-changes';
 import { AddSiteForm } from './AddSiteForm';
+import { indexedProviders } from '../catalog/provider-index';
+import { canaryOrigins, releaseProvider, requestProviders } from '../lib/provider-access';
 import { CatalogStatus } from './CatalogStatus';
 import { SettingsEditor } from './SettingsEditor';
 
-function groupByProvider(domains: WatchedDomain[]): Array<{ name: string; domains: string[] }> {
-  const groups = new Map<string, string[]>();
-  for (const d of domains) {
-    const name = d.provider?.name ?? d.domain;
-    groups.set(name, [...(groups.get(name) ?? []), d.domain]);
-  }
-  return [...groups].map(([name, list]) => ({ name, domains: list }));
-}
+/** Providers with something to watch (a provider kept only for its history has no domain). */
+const PROVIDERS = indexedProviders.filter((p) => p.domains.length > 0);
 
 export function Options() {
   const [domains, setDomains] = useState<WatchedDomain[]>([]);
@@ -54,7 +50,19 @@ export function Options() {
     report(t('optionsCleared'), true);
   };
 
+  // Inside the click: the prompt needs the user's gesture (lib/provider-access.ts).
+  const setWatching = (id: string, name: string, on: boolean) => {
+    const change = on ? requestProviders([id], settings ? canaryOrigins(settings) : []) : releaseProvider(id);
+    void (async () => {
+      const done = await change.catch(() => false);
+      await ask({ type: 'watch-refresh' });
+      if (on) report(done ? t('optionsAdded', [name]) : t('optionsError_permission_not_granted'), done);
+      else report(t('optionsRemoved', [name]), true);
+    })();
+  };
+
   const user = domains.filter((d) => d.origin === 'user');
+  const watchedProviders = new Set(domains.flatMap((d) => (d.origin === 'catalog' && d.provider ? [d.provider.id] : [])));
   return (
     <main class="options">
       <h1>{t('optionsTitle')}</h1>
@@ -85,12 +93,21 @@ export function Options() {
         <h2>{t('optionsCatalogTitle')}</h2>
         <p>{t('optionsCatalogBody')}</p>
         <CatalogStatus />
-        <ul class="catalog">
-          {groupByProvider(domains.filter((d) => d.origin === 'catalog')).map((g) => (
-            <li key={g.name}>
-              <strong>{g.name}</strong> <span class="muted">{g.domains.join(', ')}</span>
-            </li>
-          ))}
+        <p>
+          <a href="/welcome.html">{t('optionsChooseProviders')}</a>
+        </p>
+        <ul class="catalog" data-testid="catalog">
+          {PROVIDERS.map((p) => {
+            const on = watchedProviders.has(p.id);
+            return (
+              <li key={p.id} data-id={p.id} data-watched={String(on)}>
+                <strong>{p.name}</strong> <span class="muted">{p.domains.join(', ')}</span>
+                <button type="button" class="secondary" onClick={() => setWatching(p.id, p.name, !on)}>
+                  {on ? t('optionsStopWatching') : t('optionsWatch')}
+                </button>
+              </li>
+            );
+          })}
         </ul>
       </section>
       {settings && <SettingsEditor settings={settings} />}

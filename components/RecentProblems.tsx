@@ -14,6 +14,16 @@ export function RecentProblems({ hosts, watchedCount, exclude, now }: {
   const shown = hosts.filter((h) => h.host !== exclude && h.failures.length > 0);
   if (shown.length === 0) {
     if (exclude) return null;
+    if (watchedCount === 0) {
+      return (
+        <section class="empty" data-testid="nothing-watched">
+          <p>{t('popupNothingWatched')}</p>
+          <a href="/welcome.html" target="_blank" rel="noreferrer">
+            {t('popupChooseProviders')}
+          </a>
+        </section>
+      );
+    }
     return (
       <section class="empty" data-testid="empty">
         <h2>{t('popupEmptyTitle')}</h2>

@@ -24,12 +24,13 @@ import { OwnRequests } from '../lib/probes/own-requests';
 import { runProbes, type ProbeEnvironment } from '../lib/probes/run-probes';
 import { entriesAsNamed } from '../lib/refine-failure';
 import { recoverMissedFailures } from '../lib/recover-missed-failures';
+import { openWelcomeIfNothingWatched } from '../lib/welcome';
 
 export default defineBackground({
   // Firefox MV2: an event page, woken by the listeners below like Chromium's service worker.
   persistent: false,
   main() {
-    const state = new DetourState(browser.storage.local);
+    const state = new DetourState(browser.storage.local, Date.now, async () => (await browser.permissions.getAll()).origins ?? []);
     const own = new OwnRequests();
 
     const probeEnvironment = (host: string): ProbeEnvironment => ({
@@ -39,6 +40,7 @@ export default defineBackground({
       siblings: siblingDomains(host),
       systemResolve: systemResolver(),
       captivePortal: captivePortalState(),
+      canaryAccess: (url) => browser.permissions.contains({ origins: [`*://${new URL(url).hostname}/*`] }),
       online: () => navigator.onLine,
       now: Date.now,
     });
@@ -99,8 +101,17 @@ export default defineBackground({
     });
     browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(messages, state, message, sender));
 
+    // Access given or taken back (a page's prompt, the browser's own settings): watch exactly that.
+    const grantsChanged = () => void state.refreshGrants().then(observer.userDomainsChanged);
+    browser.permissions.onAdded.addListener(grantsChanged);
+    browser.permissions.onRemoved.addListener(grantsChanged);
+
     const recover = () => void recoverMissedFailures(state, sink.failure);
-    browser.runtime.onInstalled.addListener(recover);
+    browser.runtime.onInstalled.addListener((details) => {
+      recover();
+      // First run: "which mail do you use?" Detour watches nothing until the user says.
+      if (details.reason === 'install') void state.ready.then(() => openWelcomeIfNothingWatched(state));
+    });
     browser.runtime.onStartup.addListener(recover);
 
     // A service worker killed mid-probe: start its unfinished runs again.

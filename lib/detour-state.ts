@@ -41,6 +41,8 @@ export class DetourState {
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly now: () => number = Date.now,
+    /** The host permissions the browser granted (permissions.getAll().origins): which catalog providers are watched. */
+    private readonly grantedOrigins: () => Promise<string[]> = async () => [],
   ) {
     this.logWriter = createCoalescingWriter(() => this.storage.set({ [STORAGE_KEYS.failureLog]: this.log }), {
       onError: (error) => console.error('Detour: could not save the failure log', error),
@@ -49,6 +51,7 @@ export class DetourState {
   }
 
   private async load(): Promise<void> {
+    await this.refreshGrants();
     let stored: Record<string, unknown> = {};
     try {
       stored = await this.storage.get([STORAGE_KEYS.failureLog, STORAGE_KEYS.userDomains, STORAGE_KEYS.settings]);
@@ -64,6 +67,15 @@ export class DetourState {
     this.settings = settings;
     this.settingsProblems = problems;
     for (const p of problems) this.storageProblems.push(`settings.${p.key}: ${p.reason}`);
+  }
+
+  /** Reads the browser's grants again (they change in the browser's settings, or on a page's prompt). */
+  async refreshGrants(): Promise<void> {
+    try {
+      this.watch.setGrantedOrigins(await this.grantedOrigins());
+    } catch (error) {
+      this.storageProblems.push(`permissions could not be read: ${String(error)}`);
+    }
   }
 
   /**

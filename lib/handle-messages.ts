@@ -104,7 +104,9 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
         await Promise.all([scheduler.ready, checker?.ready]);
         const records = new Map(Object.entries(state.log.hosts));
         const verdicts = scheduler.allVerdicts();
-        const providers = checkTargets(state.watch.userDomains).map((target) =>
+        const providers = checkTargets(state.watch.userDomains)
+          .filter((target) => target.domains.some((d) => state.watch.isWatched(d)))
+          .map((target) =>
           providerStatus(target, {
             check: checker?.result(target.key),
             records,
@@ -121,13 +123,21 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
       valid: (m) => m.keys === undefined || (Array.isArray(m.keys) && m.keys.length <= MAX_CHECK_KEYS && m.keys.every(shortString)),
       handle: async ({ keys }) => {
         if (!hooks.checker) return { error: 'unavailable' };
-        const all = checkTargets(state.watch.userDomains);
+        const all = checkTargets(state.watch.userDomains).filter((t) => t.domains.some((d) => state.watch.isWatched(d)));
         const chosen = keys ? all.filter((t) => keys.includes(t.key)) : all;
         if (keys && chosen.length === 0) return { error: 'not-watched' };
         return hooks.checker.check(chosen, { all: !keys });
       },
     },
     'get-watch-list': { valid: always, handle: async () => ({ domains: state.watch.list() }) },
+    'watch-refresh': {
+      valid: always,
+      handle: async () => {
+        await state.refreshGrants();
+        hooks.userDomainsChanged();
+        return { domains: state.watch.list() };
+      },
+    },
     'watch-add': {
       valid: (m) => shortString(m.domain),
       handle: async ({ domain }) => {

@@ -50,6 +50,8 @@ export type Request =
   /** Answers once the background has registered its listeners and loaded its state. */
   | { type: 'get-status' }
   | { type: 'get-watch-list' }
+  /** Reads the browser's host permissions again (a page just asked for a provider's), then answers the list. */
+  | { type: 'watch-refresh' }
   /** Adds a domain the page already holds the host permission for. */
   | { type: 'watch-add'; domain: string }
   /** Removes a user domain; the page gives the permission back. */
@@ -82,6 +84,7 @@ export interface ResponseMap {
   'get-overview': { hosts: HostState[]; watchedCount: number };
   'get-status': StatusResponse;
   'get-watch-list': { domains: WatchedDomain[] };
+  'watch-refresh': { domains: WatchedDomain[] };
   'watch-add': { ok: true; domain: string } | ErrorResponse;
   'watch-remove': { ok: true; domain: string } | ErrorResponse;
   'get-settings': { settings: Settings; problems: SettingsProblem[] };

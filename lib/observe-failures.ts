@@ -80,7 +80,10 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
     if (details.frameId === 0) stalls.settle(details.tabId);
   };
 
-  const catalogFilter = { url: navigationFilters(state.watch.catalog) };
+  // Every catalog domain, granted or not: this runs before the grants are read, and must not wait
+  // (a worker woken by the event registers its listeners now or misses it). Which of them are
+  // watched is decided when the event is recorded (DetourState.recordFailure).
+  const catalogFilter = { url: navigationFilters(state.watch.allCatalog) };
   browser.webNavigation.onErrorOccurred.addListener(onNavigationError, catalogFilter);
   browser.webNavigation.onBeforeNavigate.addListener(onBeforeNavigate, catalogFilter);
   browser.webNavigation.onCommitted.addListener(onCommitted, catalogFilter);

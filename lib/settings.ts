@@ -15,7 +15,10 @@ export interface Settings {
   dohResolvers: string[];
   /**
    * Unrelated plain-HTTP URLs that answer with a known small body. If they fail too, the problem is
-   * the user's network, not the mail provider. `expect` is the body they must return ('' = any 2xx).
+   * the user's network, not the mail provider. `expect` is the body they must return ('' = any
+   * answer). Reading the body needs CORS headers or host access to the canary: Detour asks for the
+   * latter together with the first provider the user picks (lib/provider-access.ts), since the
+   * public canaries send no CORS headers.
    */
   canaries: Array<{ url: string; expect: string }>;
   /**
@@ -47,7 +50,8 @@ export const MAX_CATALOG_UPDATE_URLS = 5;
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   dohResolvers: ['https://cloudflare-dns.com/dns-query', 'https://dns.google/dns-query', 'https://dns.quad9.net/dns-query'],
   canaries: [
-    { url: 'http://detectportal.firefox.com/canonical.html', expect: '' },
+    // Firefox's own portal check: its body is known, so a portal's login page or a rewriting proxy shows.
+    { url: 'http://detectportal.firefox.com/success.txt', expect: 'success' },
     { url: 'http://connectivitycheck.gstatic.com/generate_204', expect: '' },
   ],
   controlUrl: BUILD_CONTROL_URL,

@@ -1,6 +1,9 @@
 /**
- * Which hosts Detour watches: every domain of the bundled catalog, plus the domains the user added
- * (each one backed by a host permission the user granted for it).
+ * Which hosts Detour watches: the catalog's domains the user gave Detour access to (first run, or the
+ * options page: one prompt for the providers they use), plus the domains the user added. Both are
+ * backed by a host permission the user granted; the browser's grants are the only record of which
+ * catalog providers are watched, so a permission taken back in the browser's own settings stops
+ * the watching too.
  */
 import { catalogDomains, providerForHost, type IndexedProvider } from '../catalog/provider-index';
 import { hostMatchesDomain, hostPattern, normalizeHost } from '../engine/hosts';
@@ -20,9 +23,26 @@ export function summarize(provider: IndexedProvider | undefined): ProviderSummar
   return provider ? { id: provider.id, name: provider.name } : undefined;
 }
 
+/** Granted origins that cover every host (no Detour build asks for them; a policy might grant them). */
+const ALL_HOSTS = new Set(['<all_urls>', '*://*/*']);
+
 export class WatchList {
-  readonly catalog: readonly string[] = catalogDomains();
+  /** Every catalog root domain, watched or not. */
+  readonly allCatalog: readonly string[] = catalogDomains();
+  private granted: readonly string[] = [];
   private user: string[] = [];
+
+  /** The catalog root domains Detour may access, and so watches. */
+  get catalog(): readonly string[] {
+    return this.granted;
+  }
+
+  /** The browser's granted origins (permissions.getAll): the catalog domains they cover are watched. */
+  setGrantedOrigins(origins: readonly string[]): void {
+    const all = origins.some((o) => ALL_HOSTS.has(o));
+    const set = new Set(origins);
+    this.granted = this.allCatalog.filter((d) => all || set.has(originPattern(d)));
+  }
 
   /**
    * Untrusted stored value in, clean list out; returns how many entries were unusable. The rules are
@@ -35,7 +55,7 @@ export class WatchList {
     const clean = new Set<string>();
     for (const entry of stored.slice(0, MAX_USER_DOMAINS)) {
       const domain = typeof entry === 'string' ? normalizeHost(entry) : undefined;
-      if (domain && !this.catalog.some((d) => hostMatchesDomain(domain, d))) clean.add(domain);
+      if (domain && !this.allCatalog.some((d) => hostMatchesDomain(domain, d))) clean.add(domain);
     }
     this.user = [...clean].sort();
     return stored.length - this.user.length;
@@ -63,11 +83,15 @@ export class WatchList {
     return domain !== undefined && hostMatchesDomain(b, domain);
   }
 
-  /** Adds a user domain. Refuses what is not a domain and what the catalog already watches. */
+  /**
+   * Adds a user domain. Refuses what is not a domain, and a catalog provider's domain: that one is
+   * watched by granting the provider's access (pages do that, lib/provider-access.ts).
+   */
   add(input: string): { ok: true; domain: string } | { error: string } {
     const domain = normalizeHost(input);
     if (!domain) return { error: 'not-a-domain' };
     if (this.catalog.some((d) => hostMatchesDomain(domain, d))) return { error: 'already-watched' };
+    if (this.allCatalog.some((d) => hostMatchesDomain(domain, d))) return { error: 'catalog-provider' };
     if (this.user.includes(domain)) return { ok: true, domain };
     if (this.user.length >= MAX_USER_DOMAINS) return { error: 'too-many-domains' };
     this.user = [...this.user, domain].sort();

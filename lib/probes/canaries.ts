@@ -6,9 +6,10 @@
  * Two requests per canary, because a browser extension cannot both follow nothing and read nothing:
  * - reachability, `no-cors` (an opaque answer is enough; browsers only allow `no-cors` with redirects
  *   followed, so a portal's redirect to its login page still counts as "reached");
- * - for a canary with an `expect`ed body (it must send CORS headers), the body itself, with redirects
- *   not followed: a portal's redirect, a missing CORS header or another body all mean the answer was
- *   rewritten on the way.
+ * - for a canary with an `expect`ed body, the body itself, with redirects not followed: a portal's
+ *   redirect or another body means the answer was rewritten on the way. Reading it takes CORS headers
+ *   or host access to the canary (`hostAccess`). Without access, a request that fails outright says
+ *   nothing: it is what a canary without CORS headers always does. With access, it is the portal.
  */
 import type { CanaryObservation } from '../../engine/types';
 import type { Settings } from '../settings';
@@ -19,6 +20,7 @@ export async function checkCanary(
   canary: Settings['canaries'][number],
   signal: AbortSignal,
   timeoutMs: number,
+  hostAccess = false,
 ): Promise<CanaryObservation> {
   const [reach, content] = await Promise.all([
     timedFetch(fetchFn, canary.url, { mode: 'no-cors', signal, timeoutMs }),
@@ -31,8 +33,10 @@ export async function checkCanary(
   }
   if (content) {
     const response = content.response;
-    let rewritten = !content.ok || !response || response.type === 'opaqueredirect' || !response.ok;
-    if (!rewritten && response) rewritten = !(await readBodyPrefix(response, 4096)).text.includes(canary.expect);
+    let rewritten: boolean;
+    if (!content.ok || !response) rewritten = hostAccess && !content.timedOut;
+    else if (response.type === 'opaqueredirect' || !response.ok) rewritten = true;
+    else rewritten = !(await readBodyPrefix(response, 4096)).text.includes(canary.expect);
     if (rewritten) observation.captive = true;
   }
   return observation;

@@ -41,6 +41,8 @@ export interface ProbeEnvironment {
   siblings: string[];
   /** The system resolver's answer, where the browser exposes it (Firefox's dns API). */
   systemResolve?: (host: string) => Promise<DnsObservation>;
+  /** Whether Detour holds host access to a canary (its body is then readable without CORS). */
+  canaryAccess?: (url: string) => Promise<boolean>;
   /** Firefox's captivePortal API. */
   captivePortal?: () => Promise<Observations['captivePortal']>;
   online: () => boolean;
@@ -142,7 +144,9 @@ export async function runProbes(request: ProbeRequest, env: ProbeEnvironment, ou
   const knownIps = new Set<string>(request.failure?.ip ? [request.failure.ip] : []);
 
   try {
-    const canaries = Promise.all(settings.canaries.map((c) => checkCanary(env.fetch, c, signal, remaining())));
+    const canaries = Promise.all(
+      settings.canaries.map(async (c) => checkCanary(env.fetch, c, signal, remaining(), (await env.canaryAccess?.(c.url).catch(() => false)) ?? false)),
+    );
     const doh = Promise.all(settings.dohResolvers.map((r) => queryDoh(env.fetch, r, request.host, signal, remaining())));
     const system = env.systemResolve?.(request.host).catch(() => undefined);
     const captive = env.captivePortal?.().catch(() => undefined);

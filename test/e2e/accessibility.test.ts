@@ -1,6 +1,6 @@
 /**
  * Accessibility (issue 10), in every build: axe-core (from npm, injected into the real extension
- * pages) finds no violation in any popup state or on the options page, and the status check works by
+ * pages) finds no violation in any popup state, on the options page or on the first-run page, and the status check works by
  * keyboard alone.
  */
 import { readFileSync } from 'node:fs';
@@ -57,10 +57,11 @@ describe.each<Target>(TARGETS)('%s', (target) => {
     expect(found.map((v) => v.id)).toContain('image-alt');
   });
 
-  it('finds no violation in the empty popup, the unwatched site, and the options page', async () => {
+  it('finds no violation in the empty popup, the unwatched site, the options page and the first-run page', async () => {
     expect(await audit('popup.html', '[data-testid=empty]')).toEqual([]);
     expect(await audit(`popup.html?host=${LAB_NAMES.unwatched}`, '[data-testid=current]')).toEqual([]);
     expect(await audit('options.html', '[data-testid=catalog-status]')).toEqual([]);
+    expect(await audit('welcome.html', '[data-testid=providers]')).toEqual([]);
   });
 
   it('works by keyboard alone: to the status view, then "check all"', async () => {

@@ -4,6 +4,7 @@
  * pointed at the lab through its settings, and a visit that waits for what the user would see.
  */
 import path from 'node:path';
+import { catalogHostPatterns } from '../../catalog/provider-index';
 import { buildApp, type DetourService } from '../../server/src/app';
 import { DEFAULT_CONFIG } from '../../server/src/config';
 import type { HostState } from '../../lib/messages';
@@ -66,11 +67,27 @@ export async function startLabWithControl(): Promise<LabWithControl> {
 export async function launchDetour(
   target: Target,
   lab: Lab,
-  options: { locale?: LabLocale; scenario?: Scenario; firefoxPrefs?: Record<string, string | number | boolean> } = {},
+  options: {
+    locale?: LabLocale;
+    scenario?: Scenario;
+    firefoxPrefs?: Record<string, string | number | boolean>;
+    /**
+     * Install with access to every catalog provider (default), as a user who clicked "Watch every
+     * provider" at first run; false: a fresh install that watches nothing yet.
+     */
+    watchCatalog?: boolean;
+  } = {},
 ): Promise<LabBrowser> {
   const extensionDir = path.resolve(BUILDS[target]);
   const launch = { ...options.scenario?.launch, firefoxPrefs: { ...options.scenario?.launch?.firefoxPrefs, ...options.firefoxPrefs } };
-  const common = { extensionDir, locale: options.locale ?? 'en', pki: lab.pki, ...(launch.proxy ? { proxy: launch.proxy } : {}) };
+  const common = {
+    extensionDir,
+    locale: options.locale ?? 'en',
+    pki: lab.pki,
+    // With the catalog, the canary whose body is checked, as the first-run prompt grants it.
+    ...(options.watchCatalog === false ? {} : { grantHosts: [...catalogHostPatterns(), `*://${LAB_NAMES.canaryA}/*`] }),
+    ...(launch.proxy ? { proxy: launch.proxy } : {}),
+  };
   const browser =
     target === 'chromium'
       ? await launchChromium(common)

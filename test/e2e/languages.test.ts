@@ -1,5 +1,5 @@
 /**
- * Detour in the user's language, on a small screen (issue 10): each build runs in English, Russian,
+ * Detour in the user's language, on a small screen (issue 10): each build runs in Russian,
  * Persian and Arabic (the browser's own UI language, so the browser's i18n picks the strings), at
  * 360 px wide as Firefox for Android shows the popup. The status view and a verdict must be in that
  * language, right to left for Persian and Arabic, and nothing may stick out sideways. Screenshots
@@ -16,7 +16,8 @@ import { freshStart, launchDetour, startLabWithControl, TARGETS, type LabWithCon
 
 const SCREENSHOTS = path.resolve('test-results/screenshots');
 const SMALL = { width: 360, height: 740 };
-const LANGUAGES: LabLocale[] = ['en', 'ru', 'fa', 'ar'];
+// English at 400 px is in status-check.test.ts; these are the longest strings and the right-to-left ones.
+const LANGUAGES: LabLocale[] = ['ru', 'fa', 'ar'];
 const RTL = new Set<LabLocale>(['fa', 'ar']);
 
 let world: LabWithControl;

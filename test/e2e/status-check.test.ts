@@ -93,6 +93,7 @@ describe.each<Target>(TARGETS)('%s', (target) => {
     expect(rest.filter((p) => p.state !== 'works')).toEqual([]);
     expect(shown.data.summary).toBe(`blocked:3,works:${rest.length}`);
     // The popup row says so in words.
+    await browser.inspect('popup.html?view=status', '[data-testid=status-view]', { file: path.join(SCREENSHOTS, `status-blocked-${target}-en.png`) });
     const row = await browser.inspect('popup.html?view=status', '[data-key=proton]');
     expect(row.text).toMatch(/Blocked/);
     expect(row.text).toMatch(/false address \(DNS\)/);

@@ -131,11 +131,14 @@ export function captivePortal(options: { loginUrl: string; mode?: 'redirect' | '
 
 /**
  * A connectivity canary like detectportal.firefox.com or connectivitycheck.gstatic.com: a known tiny
- * answer, readable cross-origin. `success` answers `success\n` with 200; `204` answers an empty 204.
+ * answer. `success` answers `success\n` with 200; `204` answers an empty 204.
+ * The `success` one sends no CORS headers, as Firefox's detectportal does:
+ * Detour reads its body only with host access to it, which the lab's builds are granted as a user's
+ * first pick grants it (test/e2e/detour.ts). The 204 one keeps `*`.
  */
 export function canary(kind: 'success' | '204'): RequestListener {
   return (req, res) => {
-    const headers = { 'access-control-allow-origin': '*', ...NO_STORE };
+    const headers = { ...(kind === '204' ? { 'access-control-allow-origin': '*' } : {}), ...NO_STORE };
     if (kind === '204') {
       res.writeHead(204, headers);
       return res.end();

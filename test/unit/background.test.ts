@@ -145,7 +145,7 @@ describe('background', () => {
     expect((await fakeBrowser.storage.local.get('userDomains')).userDomains).toEqual(['webmail.example.org']);
 
     expect(await ask({ type: 'watch-remove', domain: 'webmail.example.org' })).toEqual({ ok: true, domain: 'webmail.example.org' });
-    expect(fakes.granted.size).toBe(0);
+    expect(fakes.granted.has('*://*.webmail.example.org/*')).toBe(false);
     expect(await fakes.webNavigation.onErrorOccurred.trigger(failure as never)).toBe(0);
     expect((await ask({ type: 'get-watch-list' })).domains.some((d) => d.origin === 'user')).toBe(false);
   });
@@ -169,6 +169,37 @@ describe('background', () => {
     await fakes.webRequest.onErrorOccurred.trigger({ url: 'https://mail.proton.me/', tabId: 7, type: 'main_frame', timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' } as never);
     const after = await ask({ type: 'get-provider-status' });
     expect(after.providers.find((p) => p.key === 'proton')).toMatchObject({ state: 'fails', host: 'mail.proton.me' });
+  });
+
+  it('watches only the catalog providers whose access the browser granted, and follows the grants as they change', async () => {
+    const proton = ['*://*.proton.me/*', '*://*.protonmail.com/*', '*://*.protonmail.ch/*', '*://*.pm.me/*'];
+    await fakeBrowser.permissions.remove({ origins: proton });
+    await vi.waitFor(async () => expect((await ask({ type: 'get-state', host: 'mail.proton.me' })).watched).toBe(false));
+    const failure = { url: 'https://mail.proton.me/', tabId: 4, type: 'main_frame', timeStamp: T0, error: 'net::ERR_CONNECTION_RESET' };
+    await fakes.webRequest.onErrorOccurred.trigger(failure as never);
+    expect((await ask({ type: 'get-state', host: 'mail.proton.me' })).failures).toEqual([]);
+    const status = await ask({ type: 'get-provider-status' });
+    expect(status.providers.some((p) => p.key === 'proton')).toBe(false);
+    expect(status.providers.some((p) => p.key === 'tuta')).toBe(true);
+
+    await fakeBrowser.permissions.request({ origins: proton });
+    const list = await ask({ type: 'watch-refresh' });
+    expect(list.domains.filter((d) => d.provider?.id === 'proton').map((d) => d.domain).sort()).toEqual(['pm.me', 'proton.me', 'protonmail.ch', 'protonmail.com']);
+    await fakes.webRequest.onErrorOccurred.trigger(failure as never);
+    expect((await ask({ type: 'get-state', host: 'mail.proton.me' })).failures).toHaveLength(1);
+  });
+
+  it('opens the first-run page at install when nothing is watched, and not when access came with the install', async () => {
+    const opened: string[] = [];
+    (fakeBrowser.tabs as any).create = async ({ url }: { url: string }) => void opened.push(url);
+    await (fakeBrowser.runtime.onInstalled as any).trigger({ reason: 'install' });
+    await vi.waitFor(() => expect(fakes.granted.size).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(opened).toEqual([]);
+    await fakeBrowser.permissions.remove({ origins: [...fakes.granted] });
+    await ask({ type: 'watch-refresh' });
+    await (fakeBrowser.runtime.onInstalled as any).trigger({ reason: 'install' });
+    await vi.waitFor(() => expect(opened).toEqual(['chrome-extension://detour-test-id/welcome.html']));
   });
 
   it('answers malformed messages with an error instead of throwing', async () => {

@@ -72,6 +72,23 @@ function filteredEvent(kind: 'webRequest' | 'webNavigation', permitted: (url: st
   };
 }
 
+/** An event without filters (permissions.onAdded and the like). */
+function plainEvent(): FakeEvent {
+  const listeners: Listener[] = [];
+  return {
+    addListener: (listener) => void listeners.push(listener),
+    removeListener: (listener) => void listeners.splice(listeners.indexOf(listener) >>> 0, 1),
+    hasListener: (listener) => listeners.includes(listener),
+    async trigger(details) {
+      await Promise.all(listeners.map((l) => l(details)));
+      return listeners.length;
+    },
+    get listenerCount() {
+      return listeners.length;
+    },
+  };
+}
+
 const messages = localeMessages('en');
 
 /** chrome.i18n.getMessage over the real English messages, with $1..$9 substitutions. */
@@ -87,8 +104,13 @@ export function getMessage(key: string, substitutions?: string | string[]): stri
 export interface Fakes {
   webRequest: Record<'onErrorOccurred' | 'onCompleted' | 'onBeforeRedirect' | 'onHeadersReceived' | 'onResponseStarted', FakeEvent>;
   webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted', FakeEvent>;
-  /** Optional host permissions granted so far (the catalog's are always held). */
+  /**
+   * Host permissions granted: the catalog's at the start (as the lab's test copies of the extension
+   * hold them from install), and whatever is requested later. Change it through `permissions`.
+   */
   granted: Set<string>;
+  /** permissions.onAdded / onRemoved, delivered as the browser does after a grant or a removal. */
+  permissionEvents: { onAdded: FakeEvent; onRemoved: FakeEvent };
   badges: Map<number, string>;
   frames: Map<number, { errorOccurred: boolean }>;
 }
@@ -113,8 +135,9 @@ export function loopbackOnlyFetch(input: string | URL | Request, init?: RequestI
 
 /** Installs the fakes on WXT's fakeBrowser. Call after fakeBrowser.reset(). */
 export function installFakes(): Fakes {
-  const granted = new Set<string>();
-  const permitted = (url: string) => [...catalogHostPatterns(), ...granted].some((p) => matchesPattern(p, url));
+  const granted = new Set<string>(catalogHostPatterns());
+  const permitted = (url: string) => [...granted].some((p) => matchesPattern(p, url));
+  const permissionEvents = { onAdded: plainEvent(), onRemoved: plainEvent() };
   const fakes: Fakes = {
     webRequest: {
       onErrorOccurred: filteredEvent('webRequest', permitted),
@@ -129,6 +152,7 @@ export function installFakes(): Fakes {
       onCommitted: filteredEvent('webNavigation', permitted),
     },
     granted,
+    permissionEvents,
     badges: new Map(),
     frames: new Map(),
   };
@@ -141,12 +165,20 @@ export function installFakes(): Fakes {
   b.i18n.getMessage = getMessage;
   b.i18n.getUILanguage = () => 'en';
   b.permissions = {
-    contains: async ({ origins }: { origins: string[] }) => origins.every((o) => granted.has(o) || catalogHostPatterns().includes(o)),
+    contains: async ({ origins }: { origins: string[] }) => origins.every((o) => granted.has(o)),
+    getAll: async () => ({ origins: [...granted], permissions: [] }),
     request: async ({ origins }: { origins: string[] }) => {
       origins.forEach((o) => granted.add(o));
+      await permissionEvents.onAdded.trigger({ origins } as never);
       return true;
     },
-    remove: async ({ origins }: { origins: string[] }) => origins.map((o) => granted.delete(o)).every(Boolean),
+    remove: async ({ origins }: { origins: string[] }) => {
+      const removed = origins.map((o) => granted.delete(o)).every(Boolean);
+      await permissionEvents.onRemoved.trigger({ origins } as never);
+      return removed;
+    },
+    onAdded: permissionEvents.onAdded,
+    onRemoved: permissionEvents.onRemoved,
   };
   b.action = {
     setBadgeText: async ({ tabId, text }: { tabId: number; text: string }) => void fakes.badges.set(tabId, text),

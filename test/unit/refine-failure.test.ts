@@ -8,6 +8,7 @@ import { DetourState } from '../../lib/detour-state';
 import type { FailureEntry } from '../../lib/failure-log';
 import { entriesAsNamed, failureAtAssembly, namedByEcho, namedByRetry, replacesStall } from '../../lib/refine-failure';
 import type { StoredVerdict } from '../../lib/storage';
+import { catalogHostPatterns } from '../../catalog/provider-index';
 
 const entry = (fields: Partial<FailureEntry> = {}): FailureEntry => ({
   url: 'https://mailbox.org/',
@@ -73,7 +74,8 @@ describe('4. the probe\'s retry names what the browser left unnamed', () => {
   };
 
   it("shows the class the probe's retry of the same URL saw, and the log keeps what the browser said", async () => {
-    const state = new DetourState(fakeBrowser.storage.local);
+    // mailbox.org watched: its access granted, as at first run.
+    const state = new DetourState(fakeBrowser.storage.local, Date.now, async () => catalogHostPatterns());
     await state.ready;
     state.recordFailure({ host: 'mailbox.org', url: 'https://mailbox.org/', class: 'unknown', error: 'Error code 2147500037', source: 'navigation', at: 1 });
     const retry = namedByRetry(observations);

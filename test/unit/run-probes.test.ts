@@ -147,6 +147,25 @@ describe('runProbes', () => {
     expect(observations.controlFailure).toBe('bad-response');
   });
 
+  it('reads a canary without CORS headers only with host access: without it, a refused read proves nothing', async () => {
+    // A public canary (Firefox's detectportal) sends no CORS headers: a cors read fails outright.
+    const script: Script = async (url, init) => {
+      if (url.hostname === 'canary.example.net') {
+        if (init?.mode === 'cors') throw new TypeError('Failed to fetch');
+        return new Response('success');
+      }
+      throw new TypeError('Failed to fetch');
+    };
+    const canaries = [{ url: 'http://canary.example.net/', expect: 'success' }];
+    const without = await probe({ url: 'https://mail.example.org/', host: 'mail.example.org', startedAt: Date.now() }, environment(script, { canaries }));
+    expect(without.canaries![0]).toEqual(expect.objectContaining({ ok: true }));
+    expect(without.canaries![0]!.captive).toBeUndefined();
+    // With host access the browser lifts CORS, so a failed read is the network's doing.
+    const granted = { ...environment(script, { canaries }), canaryAccess: async () => true };
+    const withAccess = await probe({ url: 'https://mail.example.org/', host: 'mail.example.org', startedAt: Date.now() }, granted);
+    expect(withAccess.canaries![0]).toMatchObject({ ok: true, captive: true });
+  });
+
   it("loads up to six of the provider's other names, so that each mirror offered was tried", async () => {
     const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((n) => `${n}.example-mail.net`);
     const env = { ...environment(async (url, _init, own) => {
