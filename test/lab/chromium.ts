@@ -119,6 +119,7 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
       },
       sendMessage: (message, opts) => send(message, opts?.timeoutMs),
       async resetNetworkState() {
+        await withTimeout(testPage.goto('about:blank', { waitUntil: 'load' }), 5000, 'leave the last page').catch(() => {});
         await withTimeout(
           extensionPage.evaluate(async () => {
             const benchmarking = (globalThis as any).chrome.benchmarking;

@@ -41,9 +41,11 @@ export interface LabBrowser {
   /** Polls sendMessage until predicate(answer) holds or `timeoutMs` (default 10000) passed; returns the last answer. */
   waitForMessage<T>(message: unknown, predicate: (answer: T) => boolean, timeoutMs?: number): Promise<T>;
   /**
-   * Makes the browser forget what it learned under the previous scenario: cached DNS answers, pooled
-   * connections, the HTTP cache. Call it after applyScenario() whenever one browser runs several
-   * scenarios (Chromium keeps a DNS answer for a minute whatever its TTL).
+   * Makes the browser forget what it learned under the previous scenario: the page it is on (the
+   * test tab goes to about:blank first, so a navigation still pending or an error page left by the
+   * last scenario cannot shape the next one's), cached DNS answers, pooled connections, the HTTP
+   * cache. Call it after applyScenario() whenever one browser runs several scenarios (Chromium keeps
+   * a DNS answer for a minute whatever its TTL).
    */
   resetNetworkState(): Promise<void>;
   /** Opens extensionBaseUrl + path at the given viewport (default 400x600) and writes a PNG. */
