@@ -4,7 +4,7 @@ import { catalogHostPatterns } from './catalog/provider-index';
 import { readFileSync } from 'node:fs';
 import { localeMessages } from './scripts/locales';
 import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';
-import { buildCatalogUrls, isTrustedEndpoint, MAX_CATALOG_UPDATE_URLS } from './lib/settings';
+import { buildCatalogUrls, isTrustedEndpoint, MAX_CATALOG_UPDATE_URLS, MAX_REPORT_URLS } from './lib/settings';
 import { shippedCatalogProblem } from './scripts/check-catalog';
 
 // No build ships an onion without a source or a valid checksum: the same gate a signed update meets.
@@ -21,6 +21,12 @@ if (controlUrl && !isTrustedEndpoint(controlUrl)) {
 const catalogUrls = buildCatalogUrls(process.env.WXT_DETOUR_CATALOG_URLS);
 if (catalogUrls.length > MAX_CATALOG_UPDATE_URLS || !catalogUrls.every(isTrustedEndpoint)) {
   throw new Error(`WXT_DETOUR_CATALOG_URLS must be up to ${MAX_CATALOG_UPDATE_URLS} https URLs (http only on loopback), got ${JSON.stringify(catalogUrls)}`);
+}
+
+// The shipped report services too (lib/reports/): reports are sent only after the user opts in.
+const reportUrls = buildCatalogUrls(process.env.WXT_DETOUR_REPORT_URLS);
+if (reportUrls.length > MAX_REPORT_URLS || !reportUrls.every(isTrustedEndpoint)) {
+  throw new Error(`WXT_DETOUR_REPORT_URLS must be up to ${MAX_REPORT_URLS} https URLs (http only on loopback), got ${JSON.stringify(reportUrls)}`);
 }
 
 // Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.
