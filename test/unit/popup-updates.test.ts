@@ -83,6 +83,7 @@ describe('onStateChanged', () => {
       'learnedOnions',
       'probeRuns',
       'providerChecks',
+      'reports',
       'settings',
       'userDomains',
       'verdicts',

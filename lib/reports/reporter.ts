@@ -1,0 +1,75 @@
+/**
+ * Reports as the background runs them: a verdict of a failure the user met is queued while reports
+ * are on (and the browser permits them), the sender is told, and turning reports off deletes the
+ * queue. Also what the options page previews: the report that leaves next, else the one the latest
+ * verdict would give, else a sample, each with the user's country as chosen now.
+ */
+import type { Settings } from '../settings';
+import type { StoredVerdict } from '../storage';
+import { buildReport, sampleReport, type ReportContext } from './build-report';
+import type { BrowserFamily, Report } from './report';
+import type { ReportQueue } from './report-queue';
+import type { ReportSender } from './send-reports';
+
+export interface ReporterDeps {
+  queue: ReportQueue;
+  sender: ReportSender;
+  settings(): Settings;
+  version: string;
+  browser: BrowserFamily;
+  /** The catalog provider id of a host (providerForHost). */
+  providerOf(host: string): string | undefined;
+  permitted(): Promise<boolean>;
+  now(): number;
+}
+
+export interface ReportPreview {
+  report: Report;
+  /** `queued`: the next to leave; `latest`: what the latest verdict gives; `sample`: no failure yet. */
+  source: 'queued' | 'latest' | 'sample';
+  queued: number;
+}
+
+export class Reporter {
+  constructor(private readonly deps: ReporterDeps) {}
+
+  private context(host: string): ReportContext {
+    return { provider: this.deps.providerOf(host), country: this.deps.settings().country, version: this.deps.version, browser: this.deps.browser };
+  }
+
+  /** A probe run ended; true when its report was queued. */
+  async verdict(stored: StoredVerdict): Promise<boolean> {
+    const settings = this.deps.settings();
+    if (!settings.reportsEnabled || settings.reportUrls.length === 0) return false;
+    const report = buildReport(stored, this.context(stored.host));
+    if (!report || !(await this.deps.permitted())) return false;
+    if (!(await this.deps.queue.add(report))) return false;
+    await this.deps.sender.queued();
+    return true;
+  }
+
+  /** After the settings changed: off deletes the queue; a new country re-forms the batch being sent. */
+  async settingsChanged(before: Settings, after: Settings): Promise<void> {
+    if (!after.reportsEnabled) {
+      if (before.reportsEnabled || this.deps.queue.size > 0) await this.deps.queue.clear();
+      return;
+    }
+    if (before.country !== after.country) await this.deps.queue.countryChanged();
+    await this.deps.sender.resume();
+  }
+
+  /** The options page's preview, field by field. */
+  async preview(latest: Iterable<StoredVerdict>): Promise<ReportPreview> {
+    const { queue } = this.deps;
+    await queue.ready;
+    const country = this.deps.settings().country || null;
+    const next = queue.next();
+    if (next) return { report: { ...next, country }, source: 'queued', queued: queue.size };
+    const newestFirst = [...latest].sort((a, b) => b.finishedAt - a.finishedAt);
+    for (const stored of newestFirst) {
+      const report = buildReport(stored, this.context(stored.host));
+      if (report) return { report, source: 'latest', queued: 0 };
+    }
+    return { report: sampleReport({ country: this.deps.settings().country, version: this.deps.version, browser: this.deps.browser }, this.deps.now()), source: 'sample', queued: 0 };
+  }
+}
