@@ -65,6 +65,9 @@ export default defineConfig({
         'webNavigation',
         'webRequest',
         'activeTab',
+        // The next batch of opt-in failure reports is due (lib/reports/send-reports.ts): no warning
+        // at install in any browser, and no alarm is set while reports are off.
+        'alarms',
         // Firefox only: the system resolver's answer and Firefox's own captive-portal detector, both
         // used by the probes; neither shows a warning at install.
         ...(browser === 'firefox' ? ['dns', 'captivePortal'] : []),
@@ -83,8 +86,11 @@ export default defineConfig({
               gecko: {
                 id: GECKO_ID,
                 strict_min_version: '140.0',
-                // Detour sends nothing by default; reports are opt-in and come with their own consent.
-                data_collection_permissions: { required: ['none'] },
+                // Detour sends nothing by default. Failure reports are opt-in: asked for at the click
+                // that turns them on (lib/browser-adapter.ts REPORT_DATA_COLLECTION): the watched domain
+                // that failed (browsing activity), version, browser and failure (technical), and the
+                // country only if the user chose one (location).
+                data_collection_permissions: { required: ['none'], optional: ['browsingActivity', 'technicalAndInteraction', 'locationInfo'] },
               },
               gecko_android: { strict_min_version: '142.0' },
             },

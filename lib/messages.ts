@@ -6,6 +6,7 @@ import type { FailureEntry, HostRecord } from './failure-log';
 import type { LearnedOnion, StoredVerdict } from './storage';
 import type { ProviderStatus } from './provider-status';
 import type { Settings, SettingsProblem } from './settings';
+import type { ReportPreview } from './reports/reporter';
 
 export interface ProviderSummary {
   id: string;
@@ -65,7 +66,9 @@ export type Request =
    * Checks providers now (one request each; a failure then gets a probe run). Without `keys`, all of
    * them. Answers once queued; results arrive as storage changes.
    */
-  | { type: 'check-providers'; keys?: string[] };
+  | { type: 'check-providers'; keys?: string[] }
+  /** The options page's preview: the report that leaves next (or would, or a sample), field by field. */
+  | { type: 'get-report-preview' };
 
 export interface StatusResponse {
   ready: true;
@@ -90,6 +93,7 @@ export interface ResponseMap {
   'probe-host': HostState | ErrorResponse;
   'get-provider-status': ProviderStatusResponse;
   'check-providers': { queued: number } | ErrorResponse;
+  'get-report-preview': ReportPreview | ErrorResponse;
 }
 
 export interface ProviderStatusResponse {
@@ -106,4 +110,4 @@ export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 export type ResponseOf<T extends RequestType> = ResponseMap[T];
 
-export type { FailureEntry, HostRecord, ProviderStatus, StoredVerdict };
+export type { FailureEntry, HostRecord, ProviderStatus, ReportPreview, StoredVerdict };
