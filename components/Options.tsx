@@ -9,6 +9,7 @@ import { STORAGE_KEYS } from '../lib/storage';
 import { onStateChanged } from '../lib/watch-changes';
 import { AddSiteForm } from './AddSiteForm';
 import { CatalogStatus } from './CatalogStatus';
+import { ReportsSection } from './ReportsSection';
 
 function groupByProvider(domains: WatchedDomain[]): Array<{ name: string; domains: string[] }> {
   const groups = new Map<string, string[]>();
@@ -25,6 +26,7 @@ function Endpoints({ settings }: { settings: Settings }) {
     [t('optionsEndpointCanaries'), settings.canaries.map((c) => c.url)],
     [t('optionsEndpointControl'), settings.controlUrl ? [settings.controlUrl] : []],
     [t('optionsEndpointCatalog'), settings.catalogUpdateUrls],
+    [t('optionsEndpointReports'), settings.reportUrls],
   ];
   return (
     <section>
@@ -116,6 +118,7 @@ export function Options() {
           ))}
         </ul>
       </section>
+      {settings && <ReportsSection settings={settings} onDone={report} />}
       {settings && <Endpoints settings={settings} />}
       <section>
         <button type="button" class="secondary" onClick={() => void clear()}>
