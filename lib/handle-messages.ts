@@ -169,6 +169,17 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
         return answer;
       },
     },
+    'get-report-support': {
+      valid: (m) => shortString(m.host),
+      handle: async ({ host: input }) => {
+        const host = normalizeHost(input);
+        const reportsEnabled = state.settings.reportsEnabled;
+        if (!host || !hooks.reporter || !state.watch.isWatched(host)) return { reportsEnabled };
+        await scheduler.ready;
+        const support = await hooks.reporter.support(scheduler.verdictFor(host)).catch(() => undefined);
+        return support ? { support, reportsEnabled } : { reportsEnabled };
+      },
+    },
     'get-report-preview': {
       valid: always,
       handle: async () => {

@@ -7,6 +7,7 @@ import type { LearnedOnion, StoredVerdict } from './storage';
 import type { ProviderStatus } from './provider-status';
 import type { Settings, SettingsProblem } from './settings';
 import type { ReportPreview } from './reports/reporter';
+import type { ReportSupport } from '../engine/report-support';
 
 export interface ProviderSummary {
   id: string;
@@ -68,7 +69,12 @@ export type Request =
    */
   | { type: 'check-providers'; keys?: string[] }
   /** The options page's preview: the report that leaves next (or would, or a sample), field by field. */
-  | { type: 'get-report-preview' };
+  | { type: 'get-report-preview' }
+  /**
+   * Other people's reports of the same block as the host's verdict, this week (only while reports are
+   * on and the verdict is censorship); `support` absent when there are none to tell.
+   */
+  | { type: 'get-report-support'; host: string };
 
 export interface StatusResponse {
   ready: true;
@@ -94,6 +100,7 @@ export interface ResponseMap {
   'get-provider-status': ProviderStatusResponse;
   'check-providers': { queued: number } | ErrorResponse;
   'get-report-preview': ReportPreview | ErrorResponse;
+  'get-report-support': { support?: ReportSupport; reportsEnabled: boolean };
 }
 
 export interface ProviderStatusResponse {

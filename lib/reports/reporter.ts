@@ -4,12 +4,14 @@
  * queue. Also what the options page previews: the report that leaves next, else the one the latest
  * verdict would give, else a sample, each with the user's country as chosen now.
  */
+import type { ReportSupport } from '../../engine/report-support';
 import type { Settings } from '../settings';
 import type { StoredVerdict } from '../storage';
 import { buildReport, sampleReport, type ReportContext } from './build-report';
 import type { BrowserFamily, Report } from './report';
 import type { ReportQueue } from './report-queue';
 import type { ReportSender } from './send-reports';
+import { fetchSupport } from './aggregates';
 
 export interface ReporterDeps {
   queue: ReportQueue;
@@ -21,7 +23,12 @@ export interface ReporterDeps {
   providerOf(host: string): string | undefined;
   permitted(): Promise<boolean>;
   now(): number;
+  /** For the aggregates; absent where not needed. */
+  fetch?(input: string, init: RequestInit): Promise<Response>;
 }
+
+/** The popup reloads on every change: one question per host and verdict within this long. */
+const SUPPORT_CACHE_MS = 5 * 60_000;
 
 export interface ReportPreview {
   report: Report;
@@ -31,7 +38,30 @@ export interface ReportPreview {
 }
 
 export class Reporter {
+  private readonly supportCache = new Map<string, { at: number; support: Promise<ReportSupport | undefined> }>();
+
   constructor(private readonly deps: ReporterDeps) {}
+
+  /**
+   * Other people's reports of the same block this week, for a censorship verdict: only while the
+   * user has reports on (the question names the domain to the service), from the services in turn.
+   */
+  async support(stored: StoredVerdict | undefined): Promise<ReportSupport | undefined> {
+    const settings = this.deps.settings();
+    const { fetch } = this.deps;
+    if (!fetch || !stored || !settings.reportsEnabled || settings.reportUrls.length === 0) return undefined;
+    const { verdict, host } = stored;
+    if (verdict.kind !== 'censorship' || !verdict.method || !this.deps.providerOf(host)) return undefined;
+    const country = settings.country || null;
+    const key = [host, verdict.method, country ?? '', settings.reportUrls.join(' ')].join('|');
+    const now = this.deps.now();
+    const cached = this.supportCache.get(key);
+    if (cached && now - cached.at < SUPPORT_CACHE_MS) return cached.support;
+    const support = fetchSupport({ fetch, urls: settings.reportUrls, now }, { domain: host, method: verdict.method, country });
+    this.supportCache.set(key, { at: now, support });
+    for (const [k, v] of this.supportCache) if (now - v.at >= SUPPORT_CACHE_MS) this.supportCache.delete(k);
+    return support;
+  }
 
   private context(host: string): ReportContext {
     return { provider: this.deps.providerOf(host), country: this.deps.settings().country, version: this.deps.version, browser: this.deps.browser };

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../engine/types';
 import { buildReport, dedupeKey, hourOf, REPORT_FIELDS, sampleReport, type Report } from '../../lib/reports/build-report';
+import { fetchSupport, parseAggregateRows, supportFrom } from '../../lib/reports/aggregates';
 import { parseStoredReports, QUEUE_LIMITS, ReportQueue } from '../../lib/reports/report-queue';
 import { Reporter } from '../../lib/reports/reporter';
 import { backoffMs, ReportSender, serviceEndpoint, type SenderDeps } from '../../lib/reports/send-reports';
@@ -366,5 +367,73 @@ describe('the reporter', () => {
     await h.reporter.verdict(stored());
     h.settings.country = '';
     expect(await h.reporter.preview([])).toEqual({ source: 'queued', queued: 1, report: report({ country: null }) });
+  });
+});
+
+describe("other people's reports (the aggregates)", () => {
+  const rows = [
+    { domain: 'mail.proton.me', country: 'RU', method: 'dns', day: '2026-11-22', count: 12 },
+    { domain: 'mail.proton.me', country: 'RU', method: 'dns', day: '2026-11-23', count: 3 },
+    { domain: 'mail.proton.me', country: 'RU', method: 'tls', day: '2026-11-23', count: 40 },
+    { domain: 'mail.proton.me', country: 'IR', method: 'dns', day: '2026-11-23', count: 7 },
+    { domain: 'mail.proton.me', country: null, method: null, day: '2026-11-23', count: 9 },
+  ];
+
+  it('reads rows strictly and sums the week of one domain, method and country', () => {
+    const parsed = parseAggregateRows({ k: 10, rows: [...rows, { domain: 'x', country: 'ru', method: 'dns', day: '2026-11-23', count: 1 }, { ...rows[0], count: -1 }, 'x'] })!;
+    expect(parsed).toEqual(rows);
+    expect(parseAggregateRows({ nope: [] })).toBeUndefined();
+    expect(supportFrom(parsed, { domain: 'mail.proton.me', method: 'dns', country: 'RU' })).toEqual({ count: 15, method: 'dns', country: 'RU' });
+    expect(supportFrom(parsed, { domain: 'mail.proton.me', method: 'dns', country: null })).toEqual({ count: 22, method: 'dns', country: null });
+    expect(supportFrom(parsed, { domain: 'mail.proton.me', method: 'blockpage', country: 'RU' })).toBeUndefined();
+  });
+
+  it('asks the services in turn, with credentials omitted, for this week of this domain and country', async () => {
+    const asked: Array<{ url: string; init: RequestInit }> = [];
+    const support = await fetchSupport(
+      {
+        urls: ['https://a.example/', 'https://b.example/'],
+        now: NOW,
+        fetch: async (url, init) => {
+          asked.push({ url, init });
+          if (url.startsWith('https://a.')) throw new TypeError('blocked');
+          return new Response(JSON.stringify({ k: 10, since: '2026-11-16', rows }), { status: 200 });
+        },
+      },
+      { domain: 'mail.proton.me', method: 'dns', country: 'RU' },
+    );
+    expect(support).toEqual({ count: 15, method: 'dns', country: 'RU' });
+    expect(asked.map((a) => a.url)).toEqual([
+      'https://a.example/api/v1/aggregates?domain=mail.proton.me&since=2026-11-16&country=RU',
+      'https://b.example/api/v1/aggregates?domain=mail.proton.me&since=2026-11-16&country=RU',
+    ]);
+    expect(asked[1]!.init.credentials).toBe('omit');
+  });
+
+  it('are asked only while reports are on, only for a censorship verdict, once per verdict for a while', async () => {
+    let asked = 0;
+    const settings: Settings = { ...structuredClone(DEFAULT_SETTINGS), reportsEnabled: true, reportUrls: ['https://a.example/'], country: 'RU' };
+    const queue = new ReportQueue(memoryStorage(), () => NOW);
+    const reporter = new Reporter({
+      queue,
+      sender: {} as ReportSender,
+      settings: () => settings,
+      version: '1.2.3',
+      browser: 'chrome',
+      providerOf: () => 'proton',
+      permitted: async () => true,
+      now: () => NOW,
+      fetch: async () => {
+        asked++;
+        return new Response(JSON.stringify({ rows }), { status: 200 });
+      },
+    });
+    expect(await reporter.support(stored())).toEqual({ count: 15, method: 'dns', country: 'RU' });
+    expect(await reporter.support(stored())).toEqual({ count: 15, method: 'dns', country: 'RU' });
+    expect(asked).toBe(1);
+    expect(await reporter.support(stored({}, { kind: 'outage', method: undefined }))).toBeUndefined();
+    settings.reportsEnabled = false;
+    expect(await reporter.support(stored({}, { method: 'tls' }))).toBeUndefined();
+    expect(asked).toBe(1);
   });
 });
