@@ -65,6 +65,9 @@ export async function fetchSupport(deps: AggregateDeps, query: { domain: string;
         credentials: 'omit',
         referrerPolicy: 'no-referrer',
         redirect: 'error',
+        // The service allows caching for 5 minutes, but a count that was below k a minute ago may be
+        // published now; and the browser's cache would keep, on disk, which domain was asked about.
+        cache: 'no-store',
         headers: { accept: 'application/json' },
         signal: AbortSignal.timeout(10_000),
       });

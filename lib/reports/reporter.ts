@@ -27,7 +27,7 @@ export interface ReporterDeps {
   fetch?(input: string, init: RequestInit): Promise<Response>;
 }
 
-/** The popup reloads on every change: one question per host and verdict within this long. */
+/** A count the service gave is reused this long (each popup asks once per verdict). */
 const SUPPORT_CACHE_MS = 5 * 60_000;
 
 export interface ReportPreview {
@@ -57,10 +57,13 @@ export class Reporter {
     const now = this.deps.now();
     const cached = this.supportCache.get(key);
     if (cached && now - cached.at < SUPPORT_CACHE_MS) return cached.support;
-    const support = fetchSupport({ fetch, urls: settings.reportUrls, now }, { domain: host, method: verdict.method, country });
-    this.supportCache.set(key, { at: now, support });
     for (const [k, v] of this.supportCache) if (now - v.at >= SUPPORT_CACHE_MS) this.supportCache.delete(k);
-    return support;
+    const support = fetchSupport({ fetch, urls: settings.reportUrls, now }, { domain: host, method: verdict.method, country });
+    // A count is kept for a while; "none yet" is not, since the next report may publish one.
+    this.supportCache.set(key, { at: now, support });
+    const answer = await support;
+    if (!answer) this.supportCache.delete(key);
+    return answer;
   }
 
   private context(host: string): ReportContext {

@@ -3,8 +3,9 @@
  * fresh SQLite database, k = 2): each browser's user picks a country and opts in on the options page
  * (a real click; in Firefox that click asks for the optional data-collection permission, which the
  * pref extensions.webextOptionalPermissionPrompts=false accepts as a user would), meets a DNS block,
- * and the report arrives. After the first browser's report the aggregate is still hidden (1 < k);
- * after the second's it is published with both counted.
+ * and the report arrives. After the first browser's report the aggregate is still hidden (1 < k),
+ * and its popup says nothing of others; after the second's it is published with both counted, and
+ * the first browser's popup shows it under its verdict.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -81,6 +82,8 @@ describe('failure reports, opted in on the options page', () => {
     const total = await waitFor(() => world.control.store.totalReports(), (n) => n >= 1);
     expect(total).toBe(1);
     expect(await aggregates()).toEqual([]);
+    const verdict = await browsers[0]!.inspect(`popup.html?host=${SITE}`, '[data-testid=verdict]', { ready: (d) => d.kind === 'censorship' });
+    expect(verdict.text).not.toContain('Other Detour users');
   }, 90_000);
 
   it('Firefox: its report arrives too, and the aggregate is published once k is reached', async () => {
@@ -90,5 +93,9 @@ describe('failure reports, opted in on the options page', () => {
     const rows = await aggregates();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ domain: SITE, country: 'RU', count: 2 });
+    // Another browser's popup: Chromium's, opened again, now tells the published count.
+    const seen = await browsers[0]!.inspect(`popup.html?host=${SITE}`, '[data-testid=reports-seen]', { timeoutMs: 15_000 });
+    expect(seen.data.count).toBe('2');
+    expect(seen.text).toBe('Reports of the same block from RU this week: 2');
   }, 90_000);
 });

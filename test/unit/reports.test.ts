@@ -431,9 +431,13 @@ describe("other people's reports (the aggregates)", () => {
     expect(await reporter.support(stored())).toEqual({ count: 15, method: 'dns', country: 'RU' });
     expect(await reporter.support(stored())).toEqual({ count: 15, method: 'dns', country: 'RU' });
     expect(asked).toBe(1);
+    // "None yet" is asked again: the next report may publish a count.
+    expect(await reporter.support(stored({}, { method: 'blockpage' }))).toBeUndefined();
+    expect(await reporter.support(stored({}, { method: 'blockpage' }))).toBeUndefined();
+    expect(asked).toBe(3);
     expect(await reporter.support(stored({}, { kind: 'outage', method: undefined }))).toBeUndefined();
     settings.reportsEnabled = false;
     expect(await reporter.support(stored({}, { method: 'tls' }))).toBeUndefined();
-    expect(asked).toBe(1);
+    expect(asked).toBe(3);
   });
 });
