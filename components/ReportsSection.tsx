@@ -37,8 +37,10 @@ export function ReportsSection({ settings, onDone }: { settings: Settings; onDon
         .then((p) => setPreview('error' in p ? undefined : p))
         .catch(() => undefined);
     load();
-    return onStateChanged(load, { keys: [STORAGE_KEYS.reports, STORAGE_KEYS.settings, STORAGE_KEYS.verdicts] });
-  }, [settings]);
+    // The queue and the settings, not the failure log or the verdicts: a burst of failures must not
+    // reload the options page. A report queued is a change of the queue.
+    return onStateChanged(load, { keys: [STORAGE_KEYS.reports, STORAGE_KEYS.settings] });
+  }, [settings.reportsEnabled, settings.country]);
 
   const noService = settings.reportUrls.length === 0;
 
