@@ -173,11 +173,11 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
       valid: (m) => shortString(m.host),
       handle: async ({ host: input }) => {
         const host = normalizeHost(input);
-        const reportsEnabled = state.settings.reportsEnabled;
-        if (!host || !hooks.reporter || !state.watch.isWatched(host)) return { reportsEnabled };
+        const base = { reportsEnabled: state.settings.reportsEnabled, reportUrls: state.settings.reportUrls.length };
+        if (!host || !hooks.reporter || !state.watch.isWatched(host)) return base;
         await scheduler.ready;
         const support = await hooks.reporter.support(scheduler.verdictFor(host)).catch(() => undefined);
-        return support ? { support, reportsEnabled } : { reportsEnabled };
+        return support ? { ...base, support } : base;
       },
     },
     'get-report-preview': {

@@ -100,7 +100,7 @@ export interface ResponseMap {
   'get-provider-status': ProviderStatusResponse;
   'check-providers': { queued: number } | ErrorResponse;
   'get-report-preview': ReportPreview | ErrorResponse;
-  'get-report-support': { support?: ReportSupport; reportsEnabled: boolean };
+  'get-report-support': { support?: ReportSupport; reportsEnabled: boolean; reportUrls: number };
 }
 
 export interface ProviderStatusResponse {
