@@ -9,7 +9,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ISO_3166_ALPHA2 } from '../engine/countries';
 import { ask } from '../lib/ask';
-import { releaseReportsPermission, requestReportsPermission } from '../lib/browser-adapter';
+import { releaseReportsPermission, reportsPermitted, requestReportsPermission } from '../lib/browser-adapter';
 import { t, uiLanguage } from '../lib/i18n';
 import type { ReportPreview } from '../lib/messages';
 import { REPORT_FIELDS } from '../lib/reports/build-report';
@@ -30,6 +30,9 @@ function countryNames(): Array<[string, string]> {
 export function ReportsSection({ settings, onDone }: { settings: Settings; onDone: (message: string, ok: boolean) => void }) {
   const [preview, setPreview] = useState<ReportPreview>();
   const [busy, setBusy] = useState(false);
+  // Firefox: the user may take the permission back in the add-ons manager; then nothing is sent
+  // (the background deletes the queue), and this page says so rather than "on".
+  const [permitted, setPermitted] = useState(true);
 
   useEffect(() => {
     const load = () =>
@@ -37,12 +40,14 @@ export function ReportsSection({ settings, onDone }: { settings: Settings; onDon
         .then((p) => setPreview('error' in p ? undefined : p))
         .catch(() => undefined);
     load();
+    void reportsPermitted().then(setPermitted);
     // The queue and the settings, not the failure log or the verdicts: a burst of failures must not
     // reload the options page. A report queued is a change of the queue.
     return onStateChanged(load, { keys: [STORAGE_KEYS.reports, STORAGE_KEYS.settings] });
   }, [settings.reportsEnabled, settings.country]);
 
   const noService = settings.reportUrls.length === 0;
+  const on = settings.reportsEnabled && permitted;
 
   const turnOn = async () => {
     // First, in the click itself: Firefox grants a permission only from a user's gesture.
@@ -74,14 +79,14 @@ export function ReportsSection({ settings, onDone }: { settings: Settings; onDon
 
   const caption = preview && { queued: 'reportsPreviewQueued', latest: 'reportsPreviewLatest', sample: 'reportsPreviewSample' }[preview.source];
   return (
-    <section class="reports" id="reports" data-testid="reports" data-enabled={String(settings.reportsEnabled)}>
+    <section class="reports" id="reports" data-testid="reports" data-enabled={String(on)}>
       <h2>{t('reportsTitle')}</h2>
       <p>{t('reportsBody')}</p>
-      <p class={settings.reportsEnabled ? 'status ok' : 'muted'} data-testid="reports-state">
-        {settings.reportsEnabled ? t('reportsStateOn') : t('reportsStateOff')}
+      <p class={on ? 'status ok' : 'muted'} data-testid="reports-state">
+        {on ? t('reportsStateOn') : settings.reportsEnabled ? t('reportsPermissionGone') : t('reportsStateOff')}
       </p>
       {noService && <p class="muted">{t('reportsNoService')}</p>}
-      {settings.reportsEnabled ? (
+      {on ? (
         <button type="button" class="secondary" data-testid="reports-toggle" disabled={busy} onClick={() => void turnOff()}>
           {t('reportsTurnOff')}
         </button>
