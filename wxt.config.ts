@@ -4,7 +4,7 @@ import { catalogHostPatterns } from './catalog/provider-index';
 import { readFileSync } from 'node:fs';
 import { localeMessages } from './scripts/locales';
 import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';
-import { buildCatalogUrls, isTrustedEndpoint, MAX_CATALOG_UPDATE_URLS } from './lib/settings';
+import { buildCatalogUrls, isTrustedEndpoint, MAX_CATALOG_UPDATE_URLS, MAX_REPORT_URLS } from './lib/settings';
 import { shippedCatalogProblem } from './scripts/check-catalog';
 
 // No build ships an onion without a source or a valid checksum: the same gate a signed update meets.
@@ -21,6 +21,12 @@ if (controlUrl && !isTrustedEndpoint(controlUrl)) {
 const catalogUrls = buildCatalogUrls(process.env.WXT_DETOUR_CATALOG_URLS);
 if (catalogUrls.length > MAX_CATALOG_UPDATE_URLS || !catalogUrls.every(isTrustedEndpoint)) {
   throw new Error(`WXT_DETOUR_CATALOG_URLS must be up to ${MAX_CATALOG_UPDATE_URLS} https URLs (http only on loopback), got ${JSON.stringify(catalogUrls)}`);
+}
+
+// The shipped report services too (lib/reports/): reports are sent only after the user opts in.
+const reportUrls = buildCatalogUrls(process.env.WXT_DETOUR_REPORT_URLS);
+if (reportUrls.length > MAX_REPORT_URLS || !reportUrls.every(isTrustedEndpoint)) {
+  throw new Error(`WXT_DETOUR_REPORT_URLS must be up to ${MAX_REPORT_URLS} https URLs (http only on loopback), got ${JSON.stringify(reportUrls)}`);
 }
 
 // Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.
@@ -59,6 +65,9 @@ export default defineConfig({
         'webNavigation',
         'webRequest',
         'activeTab',
+        // The next batch of opt-in failure reports is due (lib/reports/send-reports.ts): no warning
+        // at install in any browser, and no alarm is set while reports are off.
+        'alarms',
         // Firefox only: the system resolver's answer and Firefox's own captive-portal detector, both
         // used by the probes; neither shows a warning at install.
         ...(browser === 'firefox' ? ['dns', 'captivePortal'] : []),
@@ -76,8 +85,11 @@ export default defineConfig({
               gecko: {
                 id: GECKO_ID,
                 strict_min_version: '140.0',
-                // Detour sends nothing by default; reports are opt-in and come with their own consent.
-                data_collection_permissions: { required: ['none'] },
+                // Detour sends nothing by default. Failure reports are opt-in: asked for at the click
+                // that turns them on (lib/browser-adapter.ts REPORT_DATA_COLLECTION): the watched domain
+                // that failed (browsing activity), version, browser and failure (technical), and the
+                // country only if the user chose one (location).
+                data_collection_permissions: { required: ['none'], optional: ['browsingActivity', 'technicalAndInteraction', 'locationInfo'] },
               },
               gecko_android: { strict_min_version: '142.0' },
             },

@@ -1,7 +1,9 @@
 /** The popup's first card: what happened on the site of the current tab, and why. */
 import type { HostState } from '../lib/messages';
 import { t } from '../lib/i18n';
+import { supportedByReports } from '../engine/report-support';
 import { FailureSummary } from './FailureSummary';
+import { ReportsNote, type ReportsView } from './ReportsNote';
 import { VerdictCard } from './VerdictCard';
 import { WayAround } from './WayAround';
 
@@ -10,11 +12,14 @@ export type Current =
   | { kind: 'watched'; state: HostState }
   | { kind: 'not-watched'; host?: string };
 
-export function CurrentSite({ current, now, onWatch, onCheck }: {
+export function CurrentSite({ current, now, onWatch, onCheck, reports, onOfferReports }: {
   current: Current;
   now: number;
   onWatch: (host: string) => void;
   onCheck: (host: string) => void;
+  /** Reports for the current verdict (censorship only): others' count, or the offer to opt in. */
+  reports?: ReportsView;
+  onOfferReports?: () => void;
 }) {
   if (current.kind === 'loading') return <section class="card current" aria-busy="true" />;
   if (current.kind === 'not-watched') {
@@ -44,8 +49,15 @@ export function CurrentSite({ current, now, onWatch, onCheck }: {
       ) : checkedBad ? null : (
         <p>{latest ? t('popupCurrentRecovered', [state.host]) : t('popupCurrentOk', [state.host])}</p>
       )}
-      <VerdictCard stored={state.verdict} probing={state.probing} now={now} onCheck={() => onCheck(state.host)} />
+      <VerdictCard stored={supported(state.verdict, reports)} probing={state.probing} now={now} onCheck={() => onCheck(state.host)} />
+      {state.verdict?.verdict.kind === 'censorship' && !state.probing && <ReportsNote reports={reports} onOffer={() => onOfferReports?.()} />}
       {!state.probing && <WayAround state={state} />}
     </section>
   );
+}
+
+/** Others' reports lend a censorship verdict of the same method a little confidence, never more (engine/report-support.ts). */
+function supported(stored: HostState['verdict'], reports: ReportsView | undefined): HostState['verdict'] {
+  if (!stored || !reports?.support) return stored;
+  return { ...stored, verdict: supportedByReports(stored.verdict, reports.support) };
 }

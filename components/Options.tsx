@@ -10,6 +10,7 @@ import { AddSiteForm } from './AddSiteForm';
 import { indexedProviders } from '../catalog/provider-index';
 import { canaryOrigins, releaseProvider, requestProviders } from '../lib/provider-access';
 import { CatalogStatus } from './CatalogStatus';
+import { ReportsSection } from './ReportsSection';
 import { SettingsEditor } from './SettingsEditor';
 
 /** Providers with something to watch (a provider kept only for its history has no domain). */
@@ -110,6 +111,7 @@ export function Options() {
           })}
         </ul>
       </section>
+      {settings && <ReportsSection settings={settings} onDone={report} />}
       {settings && <SettingsEditor settings={settings} />}
       <section>
         <button type="button" class="secondary" onClick={() => void clear()}>

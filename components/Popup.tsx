@@ -13,6 +13,7 @@ import { t } from '../lib/i18n';
 import type { HostState, ProviderStatusResponse } from '../lib/messages';
 import { onStateChanged } from '../lib/watch-changes';
 import { CurrentSite, type Current } from './CurrentSite';
+import type { ReportsView } from './ReportsNote';
 import { RecentProblems } from './RecentProblems';
 import { StatusView } from './StatusView';
 
@@ -42,6 +43,7 @@ export function Popup() {
   const [now, setNow] = useState(Date.now());
   const [view, setView] = useState<'site' | 'status'>(new URLSearchParams(location.search).get('view') === 'status' ? 'status' : 'site');
   const [status, setStatus] = useState<ProviderStatusResponse>();
+  const [reports, setReports] = useState<ReportsView & { runId: string }>();
   const viewRef = useRef(view);
   viewRef.current = view;
 
@@ -117,6 +119,25 @@ export function Popup() {
     window.close();
   };
 
+  // Reports for a censorship verdict: asked once per verdict (the background caches the service's count).
+  const verdict = current.kind === 'watched' ? current.state.verdict : undefined;
+  const censorshipRun = verdict?.verdict.kind === 'censorship' ? verdict.runId : undefined;
+  useEffect(() => {
+    if (!censorshipRun || !verdict || reports?.runId === censorshipRun) return;
+    let closed = false;
+    void ask({ type: 'get-report-support', host: verdict.host })
+      .then((answer) => !closed && setReports({ ...answer, runId: censorshipRun }))
+      .catch(() => {});
+    return () => {
+      closed = true;
+    };
+  }, [censorshipRun]);
+
+  const offerReports = () => {
+    void browser.tabs.create({ url: `${browser.runtime.getURL('/options.html')}#reports` });
+    window.close();
+  };
+
   const excluded = current.kind === 'watched' ? current.state.host : undefined;
   return (
     <main class="popup">
@@ -126,7 +147,14 @@ export function Popup() {
       </header>
       {view === 'site' ? (
         <>
-          <CurrentSite current={current} now={now} onWatch={watch} onCheck={check} />
+          <CurrentSite
+            current={current}
+            now={now}
+            onWatch={watch}
+            onCheck={check}
+            reports={reports?.runId === censorshipRun ? reports : undefined}
+            onOfferReports={offerReports}
+          />
           {overview && (
             <RecentProblems hosts={overview.hosts} watchedCount={overview.watchedCount} exclude={excluded} now={now} />
           )}

@@ -6,9 +6,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ask } from '../lib/ask';
 import { t } from '../lib/i18n';
-import { DEFAULT_SETTINGS, MAX_CATALOG_UPDATE_URLS, type Settings, type SettingsProblem } from '../lib/settings';
+import { DEFAULT_SETTINGS, MAX_CATALOG_UPDATE_URLS, MAX_REPORT_URLS, type Settings, type SettingsProblem } from '../lib/settings';
 
-type Field = 'dohResolvers' | 'canaries' | 'controlUrl' | 'catalogUpdateUrls' | 'probeBudgetMs' | 'stallAfterMs';
+type Field = 'dohResolvers' | 'canaries' | 'controlUrl' | 'catalogUpdateUrls' | 'reportUrls' | 'probeBudgetMs' | 'stallAfterMs';
 type Draft = Record<Field, string>;
 
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
@@ -19,6 +19,7 @@ function draftOf(s: Settings): Draft {
     canaries: s.canaries.map((c) => c.url).join('\n'),
     controlUrl: s.controlUrl,
     catalogUpdateUrls: s.catalogUpdateUrls.join('\n'),
+    reportUrls: s.reportUrls.join('\n'),
     probeBudgetMs: String(s.probeBudgetMs),
     stallAfterMs: String(s.stallAfterMs),
   };
@@ -31,6 +32,7 @@ function patchOf(draft: Draft, current: Settings): Partial<Settings> {
     canaries: lines(draft.canaries).map((url) => ({ url, expect: current.canaries.find((c) => c.url === url)?.expect ?? '' })),
     controlUrl: draft.controlUrl.trim(),
     catalogUpdateUrls: lines(draft.catalogUpdateUrls),
+    reportUrls: lines(draft.reportUrls),
     probeBudgetMs: Number(draft.probeBudgetMs),
     stallAfterMs: Number(draft.stallAfterMs),
   };
@@ -42,6 +44,7 @@ const PROBLEM_TEXT: Record<Field, () => string> = {
   canaries: () => t('optionsSettingInvalid_canaries'),
   controlUrl: () => t('optionsSettingInvalid_urls', [0, 1]),
   catalogUpdateUrls: () => t('optionsSettingInvalid_urls', [0, MAX_CATALOG_UPDATE_URLS]),
+  reportUrls: () => t('optionsSettingInvalid_urls', [0, MAX_REPORT_URLS]),
   probeBudgetMs: () => t('optionsSettingInvalid_number', [500, 60_000]),
   stallAfterMs: () => t('optionsSettingInvalid_number', [500, 120_000]),
 };
@@ -51,6 +54,7 @@ const FIELDS: Array<{ field: Field; label: () => string; multiline: boolean }> =
   { field: 'canaries', label: () => t('optionsEndpointCanaries'), multiline: true },
   { field: 'controlUrl', label: () => t('optionsEndpointControl'), multiline: false },
   { field: 'catalogUpdateUrls', label: () => t('optionsEndpointCatalog'), multiline: true },
+  { field: 'reportUrls', label: () => t('optionsEndpointReports'), multiline: true },
   { field: 'probeBudgetMs', label: () => t('optionsSettingProbeBudget'), multiline: false },
   { field: 'stallAfterMs', label: () => t('optionsSettingStallAfter'), multiline: false },
 ];

@@ -198,6 +198,10 @@ export const EVIDENCE = {
   siblings_ok: { params: ['host'] },
   /** The provider's other addresses fail too. */
   siblings_failed: { params: ['count'] },
+
+  // --- Other people's reports (engine/report-support.ts): support only, never a verdict alone --------
+  /** $1 reports this week from other users of the same block (in the user's country, when chosen). */
+  reports_seen: { params: ['count'] },
 } as const satisfies Record<string, EvidenceSpec>;
 
 export type EvidenceCode = keyof typeof EVIDENCE;

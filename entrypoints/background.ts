@@ -9,7 +9,7 @@ import { catalogHostPatterns, siblingDomains } from '../catalog/provider-index';
 import { classifyWith } from '../engine/verdict-core';
 import { ProviderChecker } from '../lib/check-providers';
 import { clearBadge, showFailureBadge, showFailureBadgeSettled } from '../lib/badge';
-import { captivePortalState, onWatchedTabLoaded, systemResolver } from '../lib/browser-adapter';
+import { browserFamily, captivePortalState, onWatchedTabLoaded, reportsPermitted, systemResolver } from '../lib/browser-adapter';
 import { DetourState } from '../lib/detour-state';
 import { loadFingerprints } from '../lib/fingerprints-asset';
 import { createMessageTable, handleMessage } from '../lib/handle-messages';
@@ -25,6 +25,13 @@ import { runProbes, type ProbeEnvironment } from '../lib/probes/run-probes';
 import { entriesAsNamed } from '../lib/refine-failure';
 import { recoverMissedFailures } from '../lib/recover-missed-failures';
 import { openWelcomeIfNothingWatched } from '../lib/welcome';
+import { ReportQueue } from '../lib/reports/report-queue';
+import { Reporter } from '../lib/reports/reporter';
+import { ReportSender } from '../lib/reports/send-reports';
+import { providerForHost } from '../catalog/provider-index';
+
+/** The one alarm: the next batch of failure reports is due (lib/reports/send-reports.ts). */
+const REPORTS_ALARM = 'detour-reports';
 
 export default defineBackground({
   // Firefox MV2: an event page, woken by the listeners below like Chromium's service worker.
@@ -45,6 +52,40 @@ export default defineBackground({
       now: Date.now,
     });
 
+    // Failure reports, opt-in (lib/reports/). The alarm wakes a stopped background when a batch is
+    // due; the timer covers delays shorter than an alarm may be (30 s in Chromium).
+    const reportQueue = new ReportQueue(browser.storage.local);
+    let reportTimer: ReturnType<typeof setTimeout> | undefined;
+    const sender: ReportSender = new ReportSender({
+      queue: reportQueue,
+      settings: () => state.settings,
+      fetch: (input, init) => fetch(input, init),
+      now: Date.now,
+      random: Math.random,
+      newId: () => crypto.randomUUID(),
+      schedule: (at) => {
+        void browser.alarms.create(REPORTS_ALARM, { when: at });
+        clearTimeout(reportTimer);
+        reportTimer = setTimeout(() => void sender.flush(), Math.max(0, at - Date.now()));
+      },
+      permitted: () => reportsPermitted(),
+      countryPermitted: () => reportsPermitted(true),
+    });
+    const reporter = new Reporter({
+      queue: reportQueue,
+      sender,
+      settings: () => state.settings,
+      version: browser.runtime.getManifest().version,
+      browser: browserFamily(),
+      providerOf: (host) => providerForHost(host)?.id,
+      permitted: () => reportsPermitted(),
+      now: Date.now,
+      fetch: (input, init) => fetch(input, init),
+    });
+    browser.alarms.onAlarm.addListener((alarm) => {
+      if (alarm.name === REPORTS_ALARM) void state.ready.then(() => sender.flush());
+    });
+
     const probingActivity = listenWhileProbing(own);
     const scheduler = new ProbeScheduler({
       storage: browser.storage.local,
@@ -54,6 +95,7 @@ export default defineBackground({
       // The fingerprints are read from the package the first time a verdict needs them.
       classify: async (observations) => classifyWith(observations, await loadFingerprints()),
       activity: probingActivity,
+      verdictStored: (stored) => void state.ready.then(() => reporter.verdict(stored)),
     });
 
     const checker = new ProviderChecker({
@@ -98,6 +140,7 @@ export default defineBackground({
       userDomainsChanged: observer.userDomainsChanged,
       learnedOnions,
       checker,
+      reporter,
     });
     browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(messages, state, message, sender));
 
@@ -116,5 +159,7 @@ export default defineBackground({
 
     // A service worker killed mid-probe: start its unfinished runs again.
     void state.ready.then(() => scheduler.resume((host) => state.watch.isWatched(host)));
+    // Reports still queued from an earlier life: their send is due again (an alarm may have been lost).
+    void state.ready.then(() => sender.resume());
   },
 });

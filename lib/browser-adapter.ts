@@ -5,6 +5,7 @@
  */
 import { browser } from 'wxt/browser';
 import type { DnsObservation, Observations } from '../engine/types';
+import type { BrowserFamily } from './reports/report';
 
 type ActionApi = Pick<typeof browser.action, 'setBadgeText' | 'setBadgeBackgroundColor' | 'setTitle'>;
 
@@ -101,4 +102,72 @@ export function isOwnRequest(details: { initiator?: string; originUrl?: string; 
   ownOrigin ??= new URL(browser.runtime.getURL('/')).origin;
   const own = ownOrigin;
   return [details.initiator, details.originUrl, details.documentUrl].some((u) => typeof u === 'string' && u.startsWith(own));
+}
+
+/**
+ * Firefox's data-collection categories a failure report falls under
+ * (`browser_specific_settings.gecko.data_collection_permissions.optional` in wxt.config.ts): the
+ * watched domain that failed is browsing activity, the version, browser family and failure class are
+ * technical data; the country, when the user chose one, is location information.
+ */
+export const REPORT_DATA_COLLECTION = ['browsingActivity', 'technicalAndInteraction'] as const;
+export const COUNTRY_DATA_COLLECTION = 'locationInfo';
+
+type DataCollectionPermissions = { data_collection: string[] };
+const permissionsApi = () =>
+  browser.permissions as unknown as {
+    contains(p: DataCollectionPermissions): Promise<boolean>;
+    request(p: DataCollectionPermissions): Promise<boolean>;
+    remove(p: DataCollectionPermissions): Promise<boolean>;
+  };
+
+/** Whether Firefox lets Detour send reports (and, with `country`, the chosen country); Chromium has no such permission. */
+export async function reportsPermitted(country = false): Promise<boolean> {
+  if (!isFirefox()) return true;
+  const data_collection = country ? [COUNTRY_DATA_COLLECTION] : [...REPORT_DATA_COLLECTION];
+  return permissionsApi()
+    .contains({ data_collection })
+    .catch(() => false);
+}
+
+/**
+ * Asks Firefox for the optional data-collection permission, from the click that turns reports on (or
+ * chooses a country): Firefox shows its own consent prompt. True at once in Chromium.
+ */
+export async function requestReportsPermission(country: boolean): Promise<boolean> {
+  if (!isFirefox()) return true;
+  const data_collection = [...REPORT_DATA_COLLECTION, ...(country ? [COUNTRY_DATA_COLLECTION] : [])];
+  return permissionsApi()
+    .request({ data_collection })
+    .catch(() => false);
+}
+
+/** Gives the permission back when reports are turned off (or the country cleared). */
+export async function releaseReportsPermission(onlyCountry: boolean): Promise<void> {
+  if (!isFirefox()) return;
+  const data_collection = onlyCountry ? [COUNTRY_DATA_COLLECTION] : [...REPORT_DATA_COLLECTION, COUNTRY_DATA_COLLECTION];
+  await permissionsApi()
+    .remove({ data_collection })
+    .catch(() => false);
+}
+
+/**
+ * The browser family a report names: Firefox from the build's API, Chromium's forks from their
+ * User-Agent Client Hints brands (a brand it does not name: `chromium`). Nothing finer: no version,
+ * no platform.
+ */
+export function browserFamily(): BrowserFamily {
+  if (isFirefox()) return 'firefox';
+  const brands = ((globalThis.navigator as { userAgentData?: { brands?: Array<{ brand: string }> } } | undefined)?.userAgentData?.brands ?? []).map((b) => b.brand);
+  const named: Array<[string, BrowserFamily]> = [
+    ['Google Chrome', 'chrome'],
+    ['Microsoft Edge', 'edge'],
+    ['Opera', 'opera'],
+    ['YaBrowser', 'yandex'],
+    ['Yandex', 'yandex'],
+    ['Brave', 'brave'],
+    ['Vivaldi', 'vivaldi'],
+  ];
+  for (const [brand, family] of named) if (brands.includes(brand)) return family;
+  return 'chromium';
 }

@@ -11,6 +11,7 @@ import { hostView } from './host-view';
 import { onionKey, type LearnedOnionStore } from './learned-onions';
 import type { ErrorResponse, HostState, RequestOf, RequestType, ResponseOf } from './messages';
 import type { ProbeScheduler } from './probe-scheduler';
+import type { Reporter } from './reports/reporter';
 import { providerStatus } from './provider-status';
 import { originPattern } from './watch-list';
 
@@ -22,6 +23,8 @@ export interface MessageHooks {
   learnedOnions?: LearnedOnionStore;
   /** The status check; absent in tests that do not need it. */
   checker?: ProviderChecker;
+  /** Failure reports (opt-in); absent in tests that do not need them. */
+  reporter?: Reporter;
 }
 
 const MAX_CHECK_KEYS = 300;
@@ -168,12 +171,37 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
     'get-settings': { valid: always, handle: async () => ({ settings: state.settings, problems: state.settingsProblems }) },
     'set-settings': {
       valid: (m) => !!m.settings && typeof m.settings === 'object' && !Array.isArray(m.settings),
-      handle: async ({ settings }) => state.updateSettings(settings ?? {}),
+      handle: async ({ settings }) => {
+        const before = state.settings;
+        const answer = await state.updateSettings(settings ?? {});
+        // Reports turned off: the queue is deleted before the answer, so the page can say so.
+        if (answer.problems.length === 0) await hooks.reporter?.settingsChanged(before, state.settings);
+        return answer;
+      },
+    },
+    'get-report-support': {
+      valid: (m) => shortString(m.host),
+      handle: async ({ host: input }) => {
+        const host = normalizeHost(input);
+        const base = { reportsEnabled: state.settings.reportsEnabled, reportUrls: state.settings.reportUrls.length };
+        if (!host || !hooks.reporter || !state.watch.isWatched(host)) return base;
+        await scheduler.ready;
+        const support = await hooks.reporter.support(scheduler.verdictFor(host)).catch(() => undefined);
+        return support ? { ...base, support } : base;
+      },
+    },
+    'get-report-preview': {
+      valid: always,
+      handle: async () => {
+        if (!hooks.reporter) return { error: 'unavailable' };
+        await scheduler.ready;
+        return hooks.reporter.preview(scheduler.allVerdicts().values());
+      },
     },
     'clear-failures': {
       valid: always,
       handle: async () => {
-        await Promise.all([state.clearFailures(), scheduler.clear(), hooks.learnedOnions?.clear(), hooks.checker?.clear()]);
+        await Promise.all([state.clearFailures(), scheduler.clear(), hooks.learnedOnions?.clear(), hooks.checker?.clear(), hooks.reporter?.clear()]);
         return { ok: true };
       },
     },

@@ -45,6 +45,8 @@ export interface SchedulerDeps {
   now(): number;
   /** Told when a run starts and when all runs are done (to listen for the probes' own requests). */
   activity?(running: boolean): void;
+  /** Told of each verdict once it is stored (failure reports, lib/reports/reporter.ts). */
+  verdictStored?(stored: StoredVerdict): void;
 }
 
 /** A redirect target as Detour keeps URLs: no query, no fragment (they carry session tokens). */
@@ -209,6 +211,7 @@ export class ProbeScheduler {
     this.verdicts[trigger.host] = stored;
     this.evict();
     await this.save();
+    this.deps.verdictStored?.(stored);
     return stored;
   }
 

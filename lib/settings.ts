@@ -5,6 +5,7 @@
  *
  * Nothing here is contacted until a watched site fails (probes) or the user opts in (reports).
  */
+import { isCountryCode } from '../engine/countries';
 
 export interface Settings {
   /**
@@ -32,6 +33,27 @@ export interface Settings {
    * most 5, https only (plain http on loopback alone). Empty: never asked.
    */
   catalogUpdateUrls: string[];
+  /**
+   * Anonymous failure reports (lib/reports/): off until the user turns them on, on the options page,
+   * where every field of the next report is shown first. Turning them off deletes the queue.
+   */
+  reportsEnabled: boolean;
+  /**
+   * Report services (server/, `POST api/v1/reports` and `GET api/v1/aggregates` below each), tried in
+   * turn, since one may itself be blocked. At most 5, https only (plain http on loopback alone).
+   * Empty: nothing is ever sent, whatever reportsEnabled says.
+   */
+  reportUrls: string[];
+  /**
+   * The country the user chose to put in reports, ISO 3166-1 alpha-2 (`RU`), or '' for none. Never
+   * guessed: no geolocation, no address lookup.
+   */
+  country: string;
+  /**
+   * A batch of reports leaves after a random delay of up to this long, so that the time it arrives
+   * says nothing about when the failure happened or who else failed then.
+   */
+  reportMaxDelayMs: number;
   /** Wall-clock budget for one whole probe run. */
   probeBudgetMs: number;
   /** A watched navigation with no answer after this long is treated as stalled and probed. */
@@ -46,6 +68,9 @@ export function buildCatalogUrls(value: string | undefined): string[] {
 }
 const BUILD_CATALOG_URLS: string[] = buildCatalogUrls(import.meta.env?.WXT_DETOUR_CATALOG_URLS);
 export const MAX_CATALOG_UPDATE_URLS = 5;
+/** Build-time report services, the same way: `WXT_DETOUR_REPORT_URLS="https://a/ https://b/"`. */
+const BUILD_REPORT_URLS: string[] = buildCatalogUrls(import.meta.env?.WXT_DETOUR_REPORT_URLS);
+export const MAX_REPORT_URLS = 5;
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   dohResolvers: ['https://cloudflare-dns.com/dns-query', 'https://dns.google/dns-query', 'https://dns.quad9.net/dns-query'],
@@ -56,6 +81,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   ],
   controlUrl: BUILD_CONTROL_URL,
   catalogUpdateUrls: BUILD_CATALOG_URLS,
+  reportsEnabled: false,
+  reportUrls: BUILD_REPORT_URLS,
+  country: '',
+  reportMaxDelayMs: 30 * 60_000,
   probeBudgetMs: 6000,
   stallAfterMs: 4000,
 });
@@ -145,6 +174,26 @@ export function parseSettings(stored: unknown): { settings: Settings; problems: 
     const v = input.catalogUpdateUrls;
     if (Array.isArray(v) && v.length <= MAX_CATALOG_UPDATE_URLS && v.every(isTrustedEndpoint)) settings.catalogUpdateUrls = [...v];
     else problems.push({ key: 'catalogUpdateUrls', reason: `expected up to ${MAX_CATALOG_UPDATE_URLS} https URLs without credentials (http only on loopback)` });
+  }
+  if (has('reportsEnabled')) {
+    if (typeof input.reportsEnabled === 'boolean') settings.reportsEnabled = input.reportsEnabled;
+    else problems.push({ key: 'reportsEnabled', reason: 'expected true or false' });
+  }
+  if (has('reportUrls')) {
+    const v = input.reportUrls;
+    // Reports name the blocked provider and maybe the country: never over a network that can read them.
+    if (Array.isArray(v) && v.length <= MAX_REPORT_URLS && v.every(isTrustedEndpoint)) settings.reportUrls = [...v];
+    else problems.push({ key: 'reportUrls', reason: `expected up to ${MAX_REPORT_URLS} https URLs without credentials (http only on loopback)` });
+  }
+  if (has('country')) {
+    const v = input.country;
+    if (v === '' || isCountryCode(v)) settings.country = v;
+    else problems.push({ key: 'country', reason: 'expected an ISO 3166-1 alpha-2 code in capitals (RU), or an empty string' });
+  }
+  if (has('reportMaxDelayMs')) {
+    // Up to a day; as little as a second for the lab's end-to-end tests.
+    if (boundedInteger(input.reportMaxDelayMs, 1000, 24 * 3600_000)) settings.reportMaxDelayMs = input.reportMaxDelayMs;
+    else problems.push({ key: 'reportMaxDelayMs', reason: 'expected an integer from 1000 to 86400000' });
   }
   if (has('probeBudgetMs')) {
     if (boundedInteger(input.probeBudgetMs, 500, 60_000)) settings.probeBudgetMs = input.probeBudgetMs;

@@ -15,6 +15,7 @@
  * | `catalogUpdate` | CatalogUpdater (lib/catalog-update.ts) | `parseStoredCatalogUpdate`, then the signature again (lib/catalog-update.ts) |
  * | `catalogUpdateCheck` | CatalogUpdater | `parseCatalogUpdateCheck` (lib/catalog-update.ts) |
  * | `providerChecks` | ProviderChecker (lib/check-providers.ts) | `parseProviderChecks` (lib/stored-probe-state.ts) |
+ * | `reports` | ReportQueue (lib/reports/report-queue.ts), only while reports are on | `parseStoredReports` (lib/reports/report-queue.ts) |
  *
  * Types only, apart from the key names: every module that reads or writes storage depends on this
  * file, and it depends on nothing of lib's but leaf types.
@@ -22,6 +23,7 @@
 import type { CertificateProblem, FailureClass } from '../engine/failure';
 import type { Observations, Verdict } from '../engine/types';
 import type { FailureLog } from './failure-log';
+import type { StoredReports } from './reports/report';
 import type { Settings } from './settings';
 
 /** The subset of storage.local Detour uses; the fake in unit tests implements the same. */
@@ -40,6 +42,7 @@ export const STORAGE_KEYS = {
   catalogUpdate: 'catalogUpdate',
   catalogUpdateCheck: 'catalogUpdateCheck',
   providerChecks: 'providerChecks',
+  reports: 'reports',
 } as const satisfies { [K in keyof StoredState]: K };
 
 export type StorageKey = keyof StoredState;
@@ -99,6 +102,8 @@ export interface StoredState {
   catalogUpdateCheck: CatalogUpdateCheck;
   /** The status check's latest result per provider id (or `user:<domain>`), and its last "check all". */
   providerChecks: ProviderChecks;
+  /** Failure reports waiting to be sent (opt-in); emptied when the user turns reports off. */
+  reports: StoredReports;
 }
 
 /** One status check of one provider: the light request's outcome (a failure then gets a verdict). */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { catalogHostPatterns } from '../../catalog/provider-index';
 import { buildApp, type DetourService } from '../../server/src/app';
-import { DEFAULT_CONFIG } from '../../server/src/config';
+import { DEFAULT_CONFIG, type Config } from '../../server/src/config';
 import type { HostState } from '../../lib/messages';
 import { launchChromium } from '../lab/chromium';
 import { launchFirefox } from '../lab/firefox';
@@ -36,8 +36,11 @@ export interface LabWithControl {
   close(): Promise<void>;
 }
 
-/** The lab plus Detour's real control service, measuring from the lab's uncensored vantage. */
-export async function startLabWithControl(): Promise<LabWithControl> {
+/**
+ * The lab plus Detour's real control service, measuring from the lab's uncensored vantage. `config`
+ * overrides the service's (a report database and k, for the reports test).
+ */
+export async function startLabWithControl(config: Partial<Config> = {}): Promise<LabWithControl> {
   const lab = await startLab();
   const url = new URL(LAB_CONTROL_URL);
   const control = await buildApp({
@@ -49,6 +52,7 @@ export async function startLabWithControl(): Promise<LabWithControl> {
       dnsServers: [LAB_LOOPBACK.honestResolver],
       extraCaFile: lab.pki.ca.certPath,
       rateLimitMax: 0,
+      ...config,
     },
     dial: labControlDial,
   });

@@ -54,6 +54,7 @@ describe.each<Target>(TARGETS)('%s', (target) => {
       canaries: labExtensionSettings(world.lab).canaries!.map((c) => c.url).join('\n'),
       controlUrl: labExtensionSettings(world.lab).controlUrl,
       catalogUpdateUrls: '',
+      reportUrls: labExtensionSettings(world.lab).reportUrls?.join('\n') ?? '',
       probeBudgetMs: String(DEFAULT_SETTINGS.probeBudgetMs),
       stallAfterMs: String(DEFAULT_SETTINGS.stallAfterMs),
     });

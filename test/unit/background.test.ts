@@ -261,3 +261,40 @@ describe('who may send messages', () => {
     expect(fromOwnPage(undefined, 'detour@example.org', 'moz-extension://0c7e5b1f-uuid/')).toBe(false);
   });
 });
+
+describe('background: failure reports', () => {
+  const queued = {
+    queue: [{ domain: 'mail.proton.me', provider: 'proton', kind: 'censorship', method: 'dns', local_cause: null, failure: 'dns', country: null, hour: new Date(Date.now() - (Date.now() % 3600_000)).toISOString().replace('.000Z', 'Z'), version: '1.2.3', browser: 'chrome' }],
+    seen: [],
+    attempts: 0,
+  };
+
+  it('are off by default, and the preview shows a sample of exactly the fields that would be sent', async () => {
+    expect((await ask({ type: 'get-settings' })).settings).toMatchObject({ reportsEnabled: false, reportUrls: [], country: '' });
+    const preview = await ask({ type: 'get-report-preview' });
+    expect(preview).toMatchObject({ source: 'sample', queued: 0 });
+    expect(Object.keys((preview as { report: object }).report)).toEqual(['domain', 'provider', 'kind', 'method', 'local_cause', 'failure', 'country', 'hour', 'version', 'browser']);
+  });
+
+  it('turning them off deletes the queue a restart read back', async () => {
+    // A new background life, reading the queue an earlier one stored.
+    fakeBrowser.reset();
+    fakes = installFakes();
+    await fakeBrowser.storage.local.set({ settings: { reportsEnabled: true, reportUrls: ['http://127.0.0.1:9/'] }, reports: queued });
+    background.main();
+    expect(await ask({ type: 'get-report-preview' })).toMatchObject({ source: 'queued', queued: 1 });
+    const answer = await ask({ type: 'set-settings', settings: { reportsEnabled: false } });
+    expect(answer.problems).toEqual([]);
+    expect((await fakeBrowser.storage.local.get('reports')).reports).toEqual({ queue: [], seen: [], attempts: 0 });
+  });
+
+  it('"clear all data" deletes the reports not sent yet, with everything else', async () => {
+    fakeBrowser.reset();
+    fakes = installFakes();
+    await fakeBrowser.storage.local.set({ settings: { reportsEnabled: true, reportUrls: ['http://127.0.0.1:9/'] }, reports: queued });
+    background.main();
+    expect(await ask({ type: 'get-report-preview' })).toMatchObject({ source: 'queued', queued: 1 });
+    expect(await ask({ type: 'clear-failures' })).toEqual({ ok: true });
+    expect((await fakeBrowser.storage.local.get('reports')).reports).toEqual({ queue: [], seen: [], attempts: 0 });
+  });
+});

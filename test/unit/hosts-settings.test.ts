@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostMatchesDomain, hostOf, normalizeHost, redactUrl } from '../../engine/hosts';
-import { DEFAULT_SETTINGS, parseSettings } from '../../lib/settings';
+import { buildCatalogUrls, DEFAULT_SETTINGS, parseSettings } from '../../lib/settings';
 
 describe('hosts', () => {
   it('normalises what users type into host names, and refuses what is not one', () => {
@@ -52,6 +52,46 @@ describe('settings', () => {
       expect(settings.catalogUpdateUrls).toEqual([]);
       expect(problems.map((p) => p.key)).toEqual(['catalogUpdateUrls']);
     }
+  });
+});
+
+describe('settings: reports (off by default, a country only when chosen)', () => {
+  it('are off, with no service and no country, until the user says otherwise', () => {
+    expect(DEFAULT_SETTINGS.reportsEnabled).toBe(false);
+    expect(DEFAULT_SETTINGS.reportUrls).toEqual([]);
+    expect(DEFAULT_SETTINGS.country).toBe('');
+  });
+
+  it('keeps valid values', () => {
+    const { settings, problems } = parseSettings({
+      reportsEnabled: true,
+      reportUrls: ['https://reports.example/', 'http://127.0.0.1:8080/'],
+      country: 'RU',
+      reportMaxDelayMs: 1000,
+    });
+    expect(problems).toEqual([]);
+    expect(settings).toMatchObject({ reportsEnabled: true, reportUrls: ['https://reports.example/', 'http://127.0.0.1:8080/'], country: 'RU', reportMaxDelayMs: 1000 });
+    expect(parseSettings({ country: '' }).settings.country).toBe('');
+  });
+
+  it('refuses anything else field by field, keeping the default (off, no country)', () => {
+    const keys = (stored: unknown) => parseSettings(stored).problems.map((p) => p.key);
+    for (const bad of ['true', 1, null]) expect(keys({ reportsEnabled: bad }), String(bad)).toEqual(['reportsEnabled']);
+    expect(parseSettings({ reportsEnabled: 'true' }).settings.reportsEnabled).toBe(false);
+    for (const bad of [['http://reports.example/'], ['https://u:p@reports.example/'], Array(6).fill('https://reports.example/'), 'https://reports.example/']) {
+      expect(keys({ reportUrls: bad }), JSON.stringify(bad)).toEqual(['reportUrls']);
+    }
+    // Only assigned ISO 3166-1 alpha-2 codes, in capitals: no guessing what `ru` or `UK` meant.
+    for (const bad of ['ru', 'UK', 'EU', 'ZZ', 'RUS', ' RU', 643, null]) {
+      expect(keys({ country: bad }), String(bad)).toEqual(['country']);
+      expect(parseSettings({ country: bad }).settings.country).toBe('');
+    }
+    for (const bad of [0, 999, 1.5, 86_400_001, '60000']) expect(keys({ reportMaxDelayMs: bad }), String(bad)).toEqual(['reportMaxDelayMs']);
+  });
+
+  it('splits the build variable like the catalog URLs', () => {
+    expect(buildCatalogUrls('https://a.example/, https://b.example/\nhttps://c.example/')).toEqual(['https://a.example/', 'https://b.example/', 'https://c.example/']);
+    expect(buildCatalogUrls(undefined)).toEqual([]);
   });
 });
 

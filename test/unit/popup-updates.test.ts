@@ -13,6 +13,7 @@ import backgroundEntry from '../../entrypoints/background';
 import { Options } from '../../components/Options';
 import { CLOCK_MS, Popup } from '../../components/Popup';
 import type { HostState, Request, StoredVerdict } from '../../lib/messages';
+import { DEFAULT_SETTINGS } from '../../lib/settings';
 import { STORAGE_KEYS } from '../../lib/storage';
 import { onStateChanged, SETTLE_MS, STATE_KEYS } from '../../lib/watch-changes';
 import { ask as askBackground, installFakes, type Fakes } from './fakes';
@@ -83,6 +84,7 @@ describe('onStateChanged', () => {
       'learnedOnions',
       'probeRuns',
       'providerChecks',
+      'reports',
       'settings',
       'userDomains',
       'verdicts',
@@ -331,18 +333,19 @@ describe('Options', () => {
     vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation((async (request: Request) => {
       asked.push(request.type);
       if (request.type === 'get-watch-list') return { domains: [] };
-      return { settings: { dohResolvers: [], canaries: [], controlUrl: '' }, problems: [] };
+      if (request.type === 'get-report-preview') return { error: 'unavailable' };
+      return { settings: { ...DEFAULT_SETTINGS, dohResolvers: [], canaries: [], controlUrl: '' }, problems: [] };
     }) as never);
     const page = mount(Options, 'chrome-extension://detour-test-id/options.html');
     await page.mounted;
     await pass(0);
-    expect(asked.sort()).toEqual(['get-settings', 'get-watch-list']);
+    expect(asked.sort()).toEqual(['get-report-preview', 'get-settings', 'get-watch-list']);
     for (let i = 0; i < 20; i++) await fakeBrowser.storage.local.set({ [STORAGE_KEYS.failureLog]: { n: i }, [STORAGE_KEYS.verdicts]: {} });
     await pass(10_000);
-    expect(asked).toHaveLength(2);
+    expect(asked).toHaveLength(3);
     await fakeBrowser.storage.local.set({ [STORAGE_KEYS.userDomains]: ['example.org'] });
     await pass(SETTLE_MS);
-    expect(asked).toHaveLength(4);
+    expect(asked).toHaveLength(5);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { ReportsNote } from '../../components/ReportsNote';
 import { VerdictCard } from '../../components/VerdictCard';
 import type { StoredVerdict } from '../../lib/messages';
 import { installFakes } from './fakes';
@@ -50,5 +51,25 @@ describe('VerdictCard', () => {
   it('renders a verdict whose evidence is not a list at all', () => {
     const stored = { runId: 'r', host: 'mailbox.org', url: 'https://mailbox.org/', trigger: 'user', startedAt: 1, finishedAt: 2, verdict: { kind: 'unknown', confidence: 0, confirmed: false, evidence: 'none' } } as unknown as StoredVerdict;
     expect(elements(VerdictCard({ stored, probing: false, now: 10 })).some((e) => e.type === 'li')).toBe(false);
+  });
+});
+
+describe('ReportsNote (under a censorship verdict)', () => {
+  const text = (node: unknown): string =>
+    elements(node)
+      .flatMap((e) => [e.props.children].flat())
+      .filter((c): c is string => typeof c === 'string')
+      .join(' ');
+
+  it('says nothing in a build with no report service, offers the opt-in while off, and tells the count while on', () => {
+    const offer = () => {};
+    expect(ReportsNote({ reports: undefined, onOffer: offer })).toBeNull();
+    expect(ReportsNote({ reports: { reportsEnabled: false, reportUrls: 0 }, onOffer: offer })).toBeNull();
+    expect(text(ReportsNote({ reports: { reportsEnabled: false, reportUrls: 1 }, onOffer: offer }))).toContain('See what would be sent');
+    expect(ReportsNote({ reports: { reportsEnabled: true, reportUrls: 1 }, onOffer: offer })).toBeNull();
+    const seen = ReportsNote({ reports: { reportsEnabled: true, reportUrls: 1, support: { count: 12, method: 'dns', country: 'RU' } }, onOffer: offer });
+    expect(text(seen)).toBe('Reports of the same block from RU this week: 12');
+    const anywhere = ReportsNote({ reports: { reportsEnabled: true, reportUrls: 1, support: { count: 3, method: 'dns', country: null } }, onOffer: offer });
+    expect(text(anywhere)).toBe('Reports of the same block this week: 3');
   });
 });

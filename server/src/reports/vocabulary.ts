@@ -5,6 +5,7 @@
  * cannot say, nor refuses one it can. Provider ids are the catalog's.
  */
 import { providers } from '../../../catalog/catalog';
+import { isCountryCode } from '../../../engine/countries';
 import { FAILURE_CLASSES, type FailureClass } from '../../../engine/failure';
 import type { CensorshipMethod, LocalCause, VerdictKind } from '../../../engine/types';
 
@@ -34,20 +35,6 @@ const LOCAL_CAUSES = {
 export const BROWSERS = ['chrome', 'chromium', 'edge', 'opera', 'yandex', 'brave', 'vivaldi', 'firefox', 'safari', 'other'] as const;
 export type BrowserFamily = (typeof BROWSERS)[number];
 
-// ISO 3166-1 alpha-2, officially assigned codes (249), as one string: a lookup, not a pattern, so
-// `ZZ`, `EU` or `UK` are refused.
-const ISO_3166 = new Set(
-  (
-    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
-    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO ' +
-    'FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE ' +
-    'JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO ' +
-    'MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW ' +
-    'PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM ' +
-    'TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
-  ).split(' '),
-);
-
 /** Own keys only: `__proto__`, `constructor` and friends are never a member. */
 function member(record: Record<string, true>, value: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, value);
@@ -58,7 +45,8 @@ export const isCensorshipMethod = (v: string): v is CensorshipMethod => member(M
 export const isLocalCause = (v: string): v is LocalCause => member(LOCAL_CAUSES, v);
 export const isFailure = (v: string): v is FailureClass => (FAILURE_CLASSES as readonly string[]).includes(v);
 export const isBrowserFamily = (v: string): v is BrowserFamily => (BROWSERS as readonly string[]).includes(v);
-export const isCountry = (v: string): boolean => ISO_3166.has(v);
+/** ISO 3166-1 alpha-2, officially assigned (engine/countries.ts, shared with the extension's settings). */
+export const isCountry = (v: string): boolean => isCountryCode(v);
 
 /** Catalog provider id to its official domains (a report's domain must be one of them or below one). */
 export const PROVIDER_DOMAINS: ReadonlyMap<string, readonly string[]> = new Map(

@@ -35,7 +35,7 @@ describe('evidence codes', () => {
   });
 
   it('every code the engine emits is declared (scanning the sources for ev() calls)', () => {
-    const sources = ['analysis/local.ts', 'analysis/blockpage.ts', 'analysis/dns.ts', 'analysis/tcp.ts', 'analysis/tls.ts', 'analysis/http.ts', 'verdict-core.ts', '../lib/probe-scheduler.ts']
+    const sources = ['analysis/local.ts', 'analysis/blockpage.ts', 'analysis/dns.ts', 'analysis/tcp.ts', 'analysis/tls.ts', 'analysis/http.ts', 'verdict-core.ts', 'report-support.ts', '../lib/probe-scheduler.ts']
       .map((f) => readFileSync(new URL(`../../../engine/${f}`, import.meta.url), 'utf8'))
       .join('\n');
     const used = new Set([...sources.matchAll(/ev\('([a-z0-9_]+)'/g)].map((m) => m[1]!));
