@@ -165,13 +165,15 @@ export class ProbeScheduler {
     if (!options.force && previous && sameKind && this.deps.now() - previous.finishedAt < LIMITS.freshMs) return previous;
 
     const run = this.start(trigger);
-    this.running.set(trigger.host, { trigger, result: run });
-    if (this.running.size === 1) this.deps.activity?.(true);
+    const entry = { trigger, result: run };
+    this.running.set(trigger.host, entry);
+    // Per run (the listener counts its users): a run cut loose by clear() still ends its own.
+    this.deps.activity?.(true);
     try {
       return await run;
     } finally {
-      this.running.delete(trigger.host);
-      if (this.running.size === 0) this.deps.activity?.(false);
+      if (this.running.get(trigger.host) === entry) this.running.delete(trigger.host);
+      this.deps.activity?.(false);
     }
   }
 
@@ -220,9 +222,14 @@ export class ProbeScheduler {
     for (const old of hosts.slice(LIMITS.hosts)) delete this.verdicts[old.host];
   }
 
+  /**
+   * "Clear all data". Runs going on finish without storing their verdict, and a failure that comes
+   * now must not join one of them (it would never get a verdict): they leave the running set.
+   */
   async clear(): Promise<void> {
     this.generation += 1;
     this.verdicts = {};
+    this.running.clear();
     await this.save();
   }
 

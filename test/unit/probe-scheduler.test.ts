@@ -47,6 +47,29 @@ describe('probe scheduler', () => {
     expect(activity).toEqual([true, false]);
   });
 
+  it('after "clear all data", a new failure starts its own run instead of joining one whose verdict is discarded', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let runs = 0;
+    const { s, activity } = scheduler(memoryStorage(), async (t) => {
+      runs += 1;
+      if (runs === 1) await gate;
+      return { url: t.url, host: t.host };
+    });
+    const old = s.trigger(trigger());
+    await new Promise((r) => setTimeout(r, 10));
+    await s.clear();
+    expect(s.isRunning('mail.example.org')).toBe(false);
+    const fresh = await s.trigger(trigger());
+    expect(runs).toBe(2);
+    expect(s.verdictFor('mail.example.org')?.runId).toBe(fresh.runId);
+    release();
+    await old;
+    // The old run, cut loose, stored nothing and still ended its own activity.
+    expect(s.verdictFor('mail.example.org')?.runId).toBe(fresh.runId);
+    expect(activity.filter(Boolean).length).toBe(activity.filter((a) => !a).length);
+  });
+
   it('answers a repeat of the same failure with the fresh verdict, and probes again on a new kind or on request', async () => {
     let runs = 0;
     const { s } = scheduler(memoryStorage(), async (t) => {
