@@ -190,7 +190,8 @@ export type CensorshipMethod =
   | 'http-diff'
   | 'blockpage'
   | 'http-451'
-  | 'interception';
+  | 'interception'
+  | 'throttling';
 
 /**
  * Why a `local` verdict: the browser is offline; a captive portal (hotel Wi-Fi login) holds the
