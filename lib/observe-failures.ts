@@ -56,8 +56,9 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
         return {
           host,
           url: redactUrl(stall.url),
-          class: 'stalled',
-          error: 'stalled',
+          // The answer had started: the connection works and the bytes crawl (throttling), not a stall.
+          class: stall.receiving ? 'slow' : 'stalled',
+          error: stall.receiving ? 'slow' : 'stalled',
           source: 'stall',
           tabId: stall.tabId,
           startedAt: stall.startedAt,
@@ -76,7 +77,13 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   const onBeforeNavigate = (details: { tabId: number; frameId: number; url: string; timeStamp: number }) => {
     if (details.frameId === 0) stalls.start(details.tabId, details.url, details.timeStamp);
   };
+  // Committed: the answer started, so the connection works; the stall timer keeps running until the
+  // document is all in (a page that crawls is reported as slow, not stalled).
   const onCommitted = (details: { tabId: number; frameId: number }) => {
+    if (details.frameId === 0) stalls.receiving(details.tabId);
+  };
+  // The document is parsed: all of it arrived (covers pages webRequest does not see, from a service worker).
+  const onDomContentLoaded = (details: { tabId: number; frameId: number }) => {
     if (details.frameId === 0) stalls.settle(details.tabId);
   };
 
@@ -84,6 +91,7 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   browser.webNavigation.onErrorOccurred.addListener(onNavigationError, catalogFilter);
   browser.webNavigation.onBeforeNavigate.addListener(onBeforeNavigate, catalogFilter);
   browser.webNavigation.onCommitted.addListener(onCommitted, catalogFilter);
+  browser.webNavigation.onDOMContentLoaded.addListener(onDomContentLoaded, catalogFilter);
 
   // The same functions cannot be registered twice with different filters, so user domains get
   // their own wrappers, replaced whenever the list changes.
@@ -96,13 +104,16 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
     const onError = (d: NavigationErrorDetails) => onNavigationError(d);
     const onBefore = (d: Parameters<typeof onBeforeNavigate>[0]) => onBeforeNavigate(d);
     const onCommit = (d: Parameters<typeof onCommitted>[0]) => onCommitted(d);
+    const onLoaded = (d: Parameters<typeof onDomContentLoaded>[0]) => onDomContentLoaded(d);
     browser.webNavigation.onErrorOccurred.addListener(onError, filter);
     browser.webNavigation.onBeforeNavigate.addListener(onBefore, filter);
     browser.webNavigation.onCommitted.addListener(onCommit, filter);
+    browser.webNavigation.onDOMContentLoaded.addListener(onLoaded, filter);
     userListeners = [
       () => browser.webNavigation.onErrorOccurred.removeListener(onError),
       () => browser.webNavigation.onBeforeNavigate.removeListener(onBefore),
       () => browser.webNavigation.onCommitted.removeListener(onCommit),
+      () => browser.webNavigation.onDOMContentLoaded.removeListener(onLoaded),
     ];
   };
   void state.ready.then(registerUserDomains);

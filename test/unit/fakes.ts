@@ -86,7 +86,7 @@ export function getMessage(key: string, substitutions?: string | string[]): stri
 
 export interface Fakes {
   webRequest: Record<'onErrorOccurred' | 'onCompleted' | 'onBeforeRedirect' | 'onHeadersReceived' | 'onResponseStarted', FakeEvent>;
-  webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted', FakeEvent>;
+  webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted' | 'onDOMContentLoaded', FakeEvent>;
   /** Optional host permissions granted so far (the catalog's are always held). */
   granted: Set<string>;
   badges: Map<number, string>;
@@ -127,6 +127,7 @@ export function installFakes(): Fakes {
       onErrorOccurred: filteredEvent('webNavigation', permitted),
       onBeforeNavigate: filteredEvent('webNavigation', permitted),
       onCommitted: filteredEvent('webNavigation', permitted),
+      onDOMContentLoaded: filteredEvent('webNavigation', permitted),
     },
     granted,
     badges: new Map(),
