@@ -82,7 +82,9 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   const onCommitted = (details: { tabId: number; frameId: number }) => {
     if (details.frameId === 0) stalls.receiving(details.tabId);
   };
-  // The document is parsed: all of it arrived (covers pages webRequest does not see, from a service worker).
+  // The document is parsed (or the page fully loaded: a page restored from the back/forward cache
+  // has no DOMContentLoaded and no request): all of it arrived. Covers pages webRequest does not
+  // see, such as a service worker's.
   const onDomContentLoaded = (details: { tabId: number; frameId: number }) => {
     if (details.frameId === 0) stalls.settle(details.tabId);
   };
@@ -92,6 +94,7 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   browser.webNavigation.onBeforeNavigate.addListener(onBeforeNavigate, catalogFilter);
   browser.webNavigation.onCommitted.addListener(onCommitted, catalogFilter);
   browser.webNavigation.onDOMContentLoaded.addListener(onDomContentLoaded, catalogFilter);
+  browser.webNavigation.onCompleted.addListener(onDomContentLoaded, catalogFilter);
 
   // The same functions cannot be registered twice with different filters, so user domains get
   // their own wrappers, replaced whenever the list changes.
@@ -109,11 +112,14 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
     browser.webNavigation.onBeforeNavigate.addListener(onBefore, filter);
     browser.webNavigation.onCommitted.addListener(onCommit, filter);
     browser.webNavigation.onDOMContentLoaded.addListener(onLoaded, filter);
+    const onDone = (d: Parameters<typeof onDomContentLoaded>[0]) => onDomContentLoaded(d);
+    browser.webNavigation.onCompleted.addListener(onDone, filter);
     userListeners = [
       () => browser.webNavigation.onErrorOccurred.removeListener(onError),
       () => browser.webNavigation.onBeforeNavigate.removeListener(onBefore),
       () => browser.webNavigation.onCommitted.removeListener(onCommit),
       () => browser.webNavigation.onDOMContentLoaded.removeListener(onLoaded),
+      () => browser.webNavigation.onCompleted.removeListener(onDone),
     ];
   };
   void state.ready.then(registerUserDomains);

@@ -132,6 +132,16 @@ describe('background', () => {
     expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([]);
   });
 
+  it('a page restored from the back/forward cache (committed and completed, nothing else) is not slow', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webNavigation.onCommitted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webNavigation.onCompleted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([]);
+  });
+
   it('a navigation whose document is all in (webRequest.onCompleted) is not a stall, even before DOMContentLoaded', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     await ask({ type: 'get-status' });

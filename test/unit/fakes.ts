@@ -86,7 +86,7 @@ export function getMessage(key: string, substitutions?: string | string[]): stri
 
 export interface Fakes {
   webRequest: Record<'onErrorOccurred' | 'onCompleted' | 'onBeforeRedirect' | 'onHeadersReceived' | 'onResponseStarted', FakeEvent>;
-  webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted' | 'onDOMContentLoaded', FakeEvent>;
+  webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted' | 'onDOMContentLoaded' | 'onCompleted', FakeEvent>;
   /** Optional host permissions granted so far (the catalog's are always held). */
   granted: Set<string>;
   badges: Map<number, string>;
@@ -128,6 +128,7 @@ export function installFakes(): Fakes {
       onBeforeNavigate: filteredEvent('webNavigation', permitted),
       onCommitted: filteredEvent('webNavigation', permitted),
       onDOMContentLoaded: filteredEvent('webNavigation', permitted),
+      onCompleted: filteredEvent('webNavigation', permitted),
     },
     granted,
     badges: new Map(),
