@@ -85,7 +85,7 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   // The document is parsed (or the page fully loaded: a page restored from the back/forward cache
   // has no DOMContentLoaded and no request): all of it arrived. Covers pages webRequest does not
   // see, such as a service worker's.
-  const onDomContentLoaded = (details: { tabId: number; frameId: number }) => {
+  const onDocumentArrived = (details: { tabId: number; frameId: number }) => {
     if (details.frameId === 0) stalls.settle(details.tabId);
   };
 
@@ -93,8 +93,8 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   browser.webNavigation.onErrorOccurred.addListener(onNavigationError, catalogFilter);
   browser.webNavigation.onBeforeNavigate.addListener(onBeforeNavigate, catalogFilter);
   browser.webNavigation.onCommitted.addListener(onCommitted, catalogFilter);
-  browser.webNavigation.onDOMContentLoaded.addListener(onDomContentLoaded, catalogFilter);
-  browser.webNavigation.onCompleted.addListener(onDomContentLoaded, catalogFilter);
+  browser.webNavigation.onDOMContentLoaded.addListener(onDocumentArrived, catalogFilter);
+  browser.webNavigation.onCompleted.addListener(onDocumentArrived, catalogFilter);
 
   // The same functions cannot be registered twice with different filters, so user domains get
   // their own wrappers, replaced whenever the list changes.
@@ -107,12 +107,12 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
     const onError = (d: NavigationErrorDetails) => onNavigationError(d);
     const onBefore = (d: Parameters<typeof onBeforeNavigate>[0]) => onBeforeNavigate(d);
     const onCommit = (d: Parameters<typeof onCommitted>[0]) => onCommitted(d);
-    const onLoaded = (d: Parameters<typeof onDomContentLoaded>[0]) => onDomContentLoaded(d);
+    const onLoaded = (d: Parameters<typeof onDocumentArrived>[0]) => onDocumentArrived(d);
     browser.webNavigation.onErrorOccurred.addListener(onError, filter);
     browser.webNavigation.onBeforeNavigate.addListener(onBefore, filter);
     browser.webNavigation.onCommitted.addListener(onCommit, filter);
     browser.webNavigation.onDOMContentLoaded.addListener(onLoaded, filter);
-    const onDone = (d: Parameters<typeof onDomContentLoaded>[0]) => onDomContentLoaded(d);
+    const onDone = (d: Parameters<typeof onDocumentArrived>[0]) => onDocumentArrived(d);
     browser.webNavigation.onCompleted.addListener(onDone, filter);
     userListeners = [
       () => browser.webNavigation.onErrorOccurred.removeListener(onError),

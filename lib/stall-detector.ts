@@ -6,8 +6,8 @@
  * Nothing answering and answering slowly are told apart: once the answer has started (the navigation
  * committed: headers and the first bytes are in, so the connection works), the same timer reports it
  * as `receiving` (a throttled page crawling in at a few KB/s), never as a connect timeout. Only the
- * whole document arriving (webRequest.onCompleted, or DOMContentLoaded where webRequest cannot see
- * it), an error or a newer navigation settles it.
+ * whole document arriving (webRequest.onCompleted; webNavigation's DOMContentLoaded or onCompleted
+ * where webRequest cannot see it), an error or a newer navigation settles it.
  */
 export interface Stall {
   tabId: number;
