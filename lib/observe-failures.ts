@@ -139,6 +139,16 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
     void record(() => withStart(fromRequestError(details), stall?.startedAt));
   }, allUrls);
 
+  // The headers are in: the connection works. The commit follows (20-130 ms later in the lab), but a
+  // stall timer running out in between must not call a page that is answering a connect timeout.
+  browser.webRequest.onResponseStarted.addListener(
+    (details: RequestDetails) => {
+      if (ours(details) || details.type !== 'main_frame' || details.tabId < 0) return;
+      stalls.receiving(details.tabId);
+    },
+    { ...allUrls, types: ['main_frame'] },
+  );
+
   browser.webRequest.onBeforeRedirect.addListener(
     (details: RequestDetails) => {
       if (ours(details)) return;

@@ -132,6 +132,15 @@ describe('background', () => {
     expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([]);
   });
 
+  it('headers in (onResponseStarted) but no commit yet when the time runs out: slow, not stalled', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webRequest.onResponseStarted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, type: 'main_frame', statusCode: 200, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([expect.objectContaining({ class: 'slow' })]);
+  });
+
   it('a page restored from the back/forward cache (committed and completed, nothing else) is not slow', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     await ask({ type: 'get-status' });
