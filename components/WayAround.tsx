@@ -130,6 +130,8 @@ function StepItem({ step }: { step: Step }) {
           {t('waSameAddresses')} <SourceLinks sources={step.sources} />
         </li>
       );
+    case 'throttled':
+      return <li>{t('waThrottled')}</li>;
     case 'status-page':
       return (
         <li>

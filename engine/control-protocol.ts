@@ -44,6 +44,12 @@ export interface ControlTlsHandshakeResult {
 export interface ControlHttpRequestResult {
   /** -1 when the request failed. */
   body_length: number;
+  /**
+   * Detour's service only (OONI's helpers leave it out): how long reading the body took, in ms from
+   * the headers to its last byte, so a client can compare the rate the page flowed at. With
+   * `body_length` it is the control's rate; absent: no rate from outside.
+   */
+  x_detour_body_ms?: number;
   discovered_h3_endpoint: string;
   failure: string | null;
   title: string;
@@ -171,6 +177,8 @@ function httpResult(x: unknown): ControlHttpRequestResult {
     title: text(r.title, ''),
     headers: map(r.headers, headerValue),
     status_code: number(r.status_code, -1),
+    // Present, it must be a duration like any other field; absent (OONI's helpers), no rate from outside.
+    ...(absent(r.x_detour_body_ms) ? {} : { x_detour_body_ms: number(r.x_detour_body_ms) >= 0 ? (r.x_detour_body_ms as number) : refuse() }),
   };
 }
 

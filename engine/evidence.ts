@@ -46,6 +46,8 @@ export const EVIDENCE = {
   failure_unknown: { params: ['error'] },
   /** Nothing came back for several seconds (the browser was still waiting). */
   stalled: { params: ['seconds'] },
+  /** The site started to answer, but the page was still arriving after $1 s. */
+  slow_answer: { params: ['seconds'] },
   /** The connection was cut almost at once: typical of a filter, rare for a dead server. */
   fast_failure: { params: ['ms'] },
   /** Trying again worked: the failure was temporary. */
@@ -172,6 +174,12 @@ export const EVIDENCE = {
   redirect_loop: { params: ['url'] },
   /** The site at $1 redirected to an address no browser can follow ($2). The site's fault. */
   redirect_location_invalid: { params: ['url', 'location'] },
+  /** The page arrives at $1 KB/s here, while the check service got it at $2 KB/s: it is slowed down on the way. */
+  throttled_rate: { params: ['kbps', 'control_kbps'] },
+  /** The connection was made, but the page arrives at only $1 KB/s (no speed from outside to compare). */
+  throttled_rate_alone: { params: ['kbps'] },
+  /** The page is slow from outside too ($2 KB/s there, $1 KB/s here): the site itself is slow. */
+  slow_everywhere: { params: ['kbps', 'control_kbps'] },
   /** The site's CDN answered with a bot check (a CAPTCHA, status $1) instead of the page: the site's own check. */
   cdn_challenge: { params: ['status'] },
 

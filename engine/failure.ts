@@ -30,6 +30,11 @@ export const FAILURE_CLASSES = [
   'proxy',
   /** Nothing came back yet: Detour's own stall detector, long before the browser gives up. */
   'stalled',
+  /**
+   * The answer started (headers in, the page committed) and is still arriving after Detour's stall
+   * time: the connection works, the bytes crawl. Detour's stall detector too; never a connect failure.
+   */
+  'slow',
   /** An error Detour has no table entry for. */
   'unknown',
   /** Never network trouble: the user navigated away, another extension or a policy blocked it. */

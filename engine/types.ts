@@ -96,6 +96,15 @@ export interface HttpObservation {
   location?: string;
   elapsedMs?: number;
   /**
+   * The body as it arrived, for telling "nothing answers" from "answers slowly": how long it was
+   * read (ms from the headers to the last byte read, or to the probe's deadline) and how the read
+   * ended: `complete` (the whole body), `cap` (the probe's cap reached: it flowed fast enough),
+   * `cut` (the deadline or an error stopped it mid-body). With `bodyLength` (the bytes that arrived)
+   * it gives the rate the page flowed at. Left out when the body was not read.
+   */
+  bodyMs?: number;
+  bodyEnd?: 'complete' | 'cap' | 'cut';
+  /**
    * Where this fetch sits in the redirect chain that the failing URL started (0: the URL itself), for
    * a source that knows the chain in order (OONI's requests; the extension's probes leave it out).
    * A later hop may be at another host and is still the page the user asked for: the chain's last
@@ -190,7 +199,8 @@ export type CensorshipMethod =
   | 'http-diff'
   | 'blockpage'
   | 'http-451'
-  | 'interception';
+  | 'interception'
+  | 'throttling';
 
 /**
  * Why a `local` verdict: the browser is offline; a captive portal (hotel Wi-Fi login) holds the

@@ -134,6 +134,9 @@ export function classifyWith(observations: Observations, fingerprints: Fingerpri
   if (failure?.class === 'stalled') {
     context.push(ev('stalled', { seconds: Math.round((failure.elapsedMs ?? 0) / 1000) }));
   }
+  if (failure?.class === 'slow' && failure.elapsedMs !== undefined) {
+    context.push(ev('slow_answer', { seconds: Math.round(failure.elapsedMs / 1000) }));
+  }
   if (!ctx.control) context.push(ev('no_control', { reason: ctx.noControlReason }));
 
   // 2. A known block page.

@@ -56,8 +56,9 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
         return {
           host,
           url: redactUrl(stall.url),
-          class: 'stalled',
-          error: 'stalled',
+          // The answer had started: the connection works and the bytes crawl (throttling), not a stall.
+          class: stall.receiving ? 'slow' : 'stalled',
+          error: stall.receiving ? 'slow' : 'stalled',
           source: 'stall',
           tabId: stall.tabId,
           startedAt: stall.startedAt,
@@ -76,7 +77,15 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   const onBeforeNavigate = (details: { tabId: number; frameId: number; url: string; timeStamp: number }) => {
     if (details.frameId === 0) stalls.start(details.tabId, details.url, details.timeStamp);
   };
+  // Committed: the answer started, so the connection works; the stall timer keeps running until the
+  // document is all in (a page that crawls is reported as slow, not stalled).
   const onCommitted = (details: { tabId: number; frameId: number }) => {
+    if (details.frameId === 0) stalls.receiving(details.tabId);
+  };
+  // The document is parsed (or the page fully loaded: a page restored from the back/forward cache
+  // has no DOMContentLoaded and no request): all of it arrived. Covers pages webRequest does not
+  // see, such as a service worker's.
+  const onDocumentArrived = (details: { tabId: number; frameId: number }) => {
     if (details.frameId === 0) stalls.settle(details.tabId);
   };
 
@@ -87,6 +96,8 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
   browser.webNavigation.onErrorOccurred.addListener(onNavigationError, catalogFilter);
   browser.webNavigation.onBeforeNavigate.addListener(onBeforeNavigate, catalogFilter);
   browser.webNavigation.onCommitted.addListener(onCommitted, catalogFilter);
+  browser.webNavigation.onDOMContentLoaded.addListener(onDocumentArrived, catalogFilter);
+  browser.webNavigation.onCompleted.addListener(onDocumentArrived, catalogFilter);
 
   // The same functions cannot be registered twice with different filters, so user domains get
   // their own wrappers, replaced whenever the list changes.
@@ -99,13 +110,19 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
     const onError = (d: NavigationErrorDetails) => onNavigationError(d);
     const onBefore = (d: Parameters<typeof onBeforeNavigate>[0]) => onBeforeNavigate(d);
     const onCommit = (d: Parameters<typeof onCommitted>[0]) => onCommitted(d);
+    const onLoaded = (d: Parameters<typeof onDocumentArrived>[0]) => onDocumentArrived(d);
     browser.webNavigation.onErrorOccurred.addListener(onError, filter);
     browser.webNavigation.onBeforeNavigate.addListener(onBefore, filter);
     browser.webNavigation.onCommitted.addListener(onCommit, filter);
+    browser.webNavigation.onDOMContentLoaded.addListener(onLoaded, filter);
+    const onDone = (d: Parameters<typeof onDocumentArrived>[0]) => onDocumentArrived(d);
+    browser.webNavigation.onCompleted.addListener(onDone, filter);
     userListeners = [
       () => browser.webNavigation.onErrorOccurred.removeListener(onError),
       () => browser.webNavigation.onBeforeNavigate.removeListener(onBefore),
       () => browser.webNavigation.onCommitted.removeListener(onCommit),
+      () => browser.webNavigation.onDOMContentLoaded.removeListener(onLoaded),
+      () => browser.webNavigation.onCompleted.removeListener(onDone),
     ];
   };
   void state.ready.then(registerUserDomains);
@@ -124,6 +141,16 @@ export function observeFailures(state: DetourState, own: OwnRequests, sink: Fail
     const stall = answered(details);
     void record(() => withStart(fromRequestError(details), stall?.startedAt));
   }, allUrls);
+
+  // The headers are in: the connection works. The commit follows (20-130 ms later in the lab), but a
+  // stall timer running out in between must not call a page that is answering a connect timeout.
+  browser.webRequest.onResponseStarted.addListener(
+    (details: RequestDetails) => {
+      if (ours(details) || details.type !== 'main_frame' || details.tabId < 0) return;
+      stalls.receiving(details.tabId);
+    },
+    { ...allUrls, types: ['main_frame'] },
+  );
 
   browser.webRequest.onBeforeRedirect.addListener(
     (details: RequestDetails) => {

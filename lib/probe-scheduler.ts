@@ -188,6 +188,10 @@ export class ProbeScheduler {
     try {
       const measured = await this.deps.measure(trigger);
       observations = assembleObservations(measured, failureAtAssembly(trigger.failure, this.deps.loggedFailure?.(trigger)));
+      // A slow page was still arriving when the stall detector set this run off: that long, at least.
+      if (observations.failure?.class === 'slow' && observations.failure.elapsedMs === undefined && startedAt > trigger.startedAt) {
+        observations.failure.elapsedMs = startedAt - trigger.startedAt;
+      }
     } catch (error) {
       // A bug in a probe must not leave the user with a spinner; the engine says it could not tell.
       observations = { url: trigger.url, host: trigger.host, probeError: String(error).slice(0, 200) };

@@ -32,6 +32,7 @@ const METHODS = {
   blockpage: true,
   'http-451': true,
   interception: true,
+  throttling: true,
 } satisfies Record<CensorshipMethod, true>;
 const LOCAL_CAUSES = {
   offline: true,

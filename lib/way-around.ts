@@ -35,6 +35,8 @@ export type Step =
   | { kind: 'bridges'; links: TorLink[] }
   /** The provider's other names share the blocked addresses: a mirror would not help, Tor or a VPN would. */
   | { kind: 'same-addresses'; sources: Source[] }
+  /** Throttled, not cut off: Tor or a VPN restores the speed; the other names likely share the slowed servers. */
+  | { kind: 'throttled' }
   | { kind: 'wait' }
   | { kind: 'status-page'; url: string }
   | { kind: 'captive-portal' }
@@ -138,6 +140,10 @@ export function wayAround({ verdict, url, provider, siblings, announced = [] }: 
       const https = url.startsWith('http:') ? [{ kind: 'https', url: `https://${host}/` } satisfies Step] : [];
       return [...https, ...working, ...torSteps(provider, announced), ...advice, ...rest];
     }
+    case 'throttling':
+      // Throttled: Tor or a VPN first. A name that "loaded" in the probe run only sent its first bytes,
+      // most likely from the same slowed servers: offered after Tor, never as the way out.
+      return [{ kind: 'throttled' }, ...torSteps(provider, announced), ...advice, ...mirrors];
     default:
       // IP blocking, SNI filtering, resets, timeouts: Tor gets around all of them.
       return [...working, ...sameAddresses, ...torSteps(provider, announced), ...advice, ...rest];

@@ -24,6 +24,7 @@ import type { Evidence, HttpObservation } from '../types';
 import type { BlockpageResult } from './blockpage';
 import { urlParts } from '../hosts';
 import type { Context } from './context';
+import { analyzeThroughput } from './throughput';
 import { none, scores, shift, type Scores, type StepResult } from './scores';
 
 export interface HttpResult extends StepResult {
@@ -303,10 +304,14 @@ export function analyzeHttp(ctx: Context, blockpage: BlockpageResult): HttpResul
     else if (cdnChallenge(answered)) decided = challenged(ctx, answered);
     else if ((answered.status ?? 0) >= 500) decided = serverError(ctx, answered);
     else {
-      const evidence = [ev('https_loaded', { status: answered.status ?? 0 })];
-      const target = isRedirect(answered) ? targetHost(ctx, answered) : undefined;
-      if (target && !ctx.isProviderHost(target)) evidence.push(ev('redirect_authentic', { target }));
-      decided = { step: 'http', status: 'ok', scores: scores(0, 0, 0.95), evidence, controlled: !!ctx.control };
+      // The real server answered; if the page crawls, it is throttled on the way (or slow everywhere).
+      decided = analyzeThroughput(ctx, answered);
+      if (!decided) {
+        const evidence = [ev('https_loaded', { status: answered.status ?? 0 })];
+        const target = isRedirect(answered) ? targetHost(ctx, answered) : undefined;
+        if (target && !ctx.isProviderHost(target)) evidence.push(ev('redirect_authentic', { target }));
+        decided = { step: 'http', status: 'ok', scores: scores(0, 0, 0.95), evidence, controlled: !!ctx.control };
+      }
     }
   } else if (https.some((h) => !h.ok && !h.synthesized) && ctx.tlsSni.some((t) => t.ok)) {
     // The handshake worked and the request still failed: the failure is after TLS.
@@ -321,7 +326,9 @@ export function analyzeHttp(ctx: Context, blockpage: BlockpageResult): HttpResul
   const latestPlain = [...plain].reverse().find((h) => h.ok);
   const plainResult = latestPlain ? plainAnswer(ctx, latestPlain, blockpage) : undefined;
   if (ctx.scheme === 'http') {
-    if (plainResult) decided ??= plainResult;
+    const slow = latestPlain && !decided ? analyzeThroughput(ctx, latestPlain) : undefined;
+    if (slow) decided = slow;
+    else if (plainResult) decided ??= plainResult;
     else {
       // A failed fetch is an HTTP-stage failure only if the connection itself was not seen failing.
       const failed = plain.find((h) => !h.ok);

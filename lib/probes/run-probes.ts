@@ -96,7 +96,11 @@ async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal
       observation.headers = headers;
       if (headers.location) observation.location = headers.location;
     }
+    // Read within the run's deadline, timed: a page that crawls (throttling) shows as bytes that did
+    // arrive, slowly, and the engine compares the rate with the control's. Never more than BODY_LIMIT.
     const body = await readBodyPrefix(response, BODY_LIMIT);
+    observation.bodyMs = body.ms;
+    observation.bodyEnd = body.end;
     if (body.bytes > 0) {
       observation.body = body.text;
       observation.bodyLength = body.bytes;

@@ -36,6 +36,7 @@ const METHODS = {
   blockpage: true,
   'http-451': true,
   interception: true,
+  throttling: true,
 } satisfies Record<CensorshipMethod, true>;
 const LOCAL_CAUSES = { offline: true, 'captive-portal': true, proxy: true, ipv6: true, network: true, browser: true } satisfies Record<LocalCause, true>;
 const BROWSERS = {

@@ -45,6 +45,8 @@ const httpResult = {
   type: 'object',
   properties: {
     body_length: { type: 'integer' },
+    // Detour's own field (OONI's helpers leave it out): ms spent reading the body.
+    x_detour_body_ms: { type: 'integer' },
     discovered_h3_endpoint: { type: 'string' },
     failure: nullableString,
     title: { type: 'string' },

@@ -131,6 +131,23 @@ describe('a site that is up', () => {
     expect(capped.http_request).toMatchObject({ status_code: 200, body_length: 1024 * 1024, title: 'Big', failure: null });
   });
 
+  it('times the body it read (x_detour_body_ms), so a client can tell a throttled page from a slow site', async () => {
+    const served = page('Slow', 'z'.repeat(4000));
+    const site = await target(
+      startHttpTarget((req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        // Half now, half after 300 ms: the body takes that long to read from here too.
+        const body = Buffer.from(served.body);
+        res.write(body.subarray(0, 2000));
+        setTimeout(() => res.end(body.subarray(2000)), 300);
+      }),
+    );
+    const answer = await service.measure({ http_request: `http://plain.test:${site.port}/`, tcp_connect: [] });
+    expect(answer.http_request).toMatchObject({ status_code: 200, body_length: served.length, failure: null });
+    expect(answer.http_request.x_detour_body_ms).toBeGreaterThanOrEqual(250);
+    expect(answer.http_request.x_detour_body_ms).toBeLessThan(5000);
+  });
+
   it('gives up after the redirect cap', async () => {
     const site = await target(startHttpTarget((req, res) => res.writeHead(302, { location: `/r${Math.random()}` }).end()));
     const answer = await service.measure({ http_request: `http://plain.test:${site.port}/`, tcp_connect: [] });

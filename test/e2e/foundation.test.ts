@@ -46,6 +46,7 @@ const FIREFOX_NO_CAUSE = ['NS_ERROR_FAILURE', 'Error code 2147500037'];
 function rawErrorMatches(outcome: BrowserOutcome, error: string): boolean {
   if (outcome.kind === 'loads') return error === `HTTP ${outcome.status}`;
   if (outcome.kind === 'stalls') return error === 'stalled';
+  if (outcome.kind === 'trickles') return error === 'slow';
   if (outcome.kind === 'hangs') return error === 'stalled' || classifyBrowserError(error).class === classifyBrowserError(outcome.error).class;
   const expected = outcome.error;
   const alternatives = [expected, outcome.navigationError].filter((e): e is string | RegExp => e !== undefined);

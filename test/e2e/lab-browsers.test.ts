@@ -48,7 +48,11 @@ const IGNORED = new Set(['net::ERR_ABORTED', 'NS_BINDING_ABORTED', 'Error code 2
 /** The final main-frame webRequest event for `url`: completed, or an error that is not an abort. */
 function mainFrameOutcome(events: StandInEvent[], url: string): StandInEvent | undefined {
   return events.find(
-    (e) => e.source === 'webRequest' && e.type === 'main_frame' && e.url === url && (e.event === 'completed' || !IGNORED.has(e.error ?? '')),
+    (e) =>
+      e.source === 'webRequest' &&
+      e.type === 'main_frame' &&
+      e.url === url &&
+      (e.event === 'completed' || (e.event === 'error' && !IGNORED.has(e.error ?? ''))),
   );
 }
 
@@ -75,6 +79,13 @@ async function visit(b: LabBrowser, name: ScenarioName, timeoutMs = 8000): Promi
 
 function expectOutcome(b: LabBrowser, result: Awaited<ReturnType<typeof visit>>, expected: BrowserOutcome) {
   const { outcome, events } = result;
+  if (expected.kind === 'trickles') {
+    // The answer started and the navigation committed, and nothing final came within the wait.
+    expect(outcome, JSON.stringify(events)).toBeUndefined();
+    expect(events.filter((e) => e.event === 'started').map((e) => e.statusCode), JSON.stringify(events)).toContain(expected.status);
+    expect(events.some((e) => e.event === 'committed'), JSON.stringify(events)).toBe(true);
+    return;
+  }
   if (expected.kind === 'stalls') {
     // Nothing final within the visit's wait: the page hangs.
     expect(outcome, JSON.stringify(events)).toBeUndefined();
@@ -164,6 +175,19 @@ describe.each(['chromium', 'firefox'] as const)('%s with the stand-in extension'
       timings.push(`firefox tcp-blackhole: outcome after ${result.ms} ms`);
     });
   }
+
+  it('throttled: the answer starts and commits at once, and is still arriving after 6 s', async () => {
+    await applyScenario(lab, SCENARIOS.throttled);
+    await b.resetNetworkState();
+    await b.sendMessage({ type: 'clear-log' });
+    const started = Date.now();
+    await b.navigate(SCENARIOS.throttled.url, { waitMs: 6000 });
+    const { events } = await getLog(b);
+    expectOutcome(b, { outcome: mainFrameOutcome(events, SCENARIOS.throttled.url), events, ms: 0 }, SCENARIOS.throttled.browsers[name]);
+    const at = (event: string) => (events.find((e) => e.event === event)?.timeStamp ?? NaN) - started;
+    timings.push(`${name} throttled: response started after ${Math.round(at('started'))} ms, committed after ${Math.round(at('committed'))} ms, nothing final in 6 s`);
+    await b.navigate('about:blank', { waitMs: 500 }); // end the trickling navigation
+  });
 
   it('screenshots an extension page to a PNG', async () => {
     const file = path.join(os.tmpdir(), `detour-lab-${name}-popup.png`);

@@ -97,6 +97,7 @@ async function check(browser: LabBrowser, target: Target, name: ScenarioName): P
     tcp_ip: 'Tor Browser',
     tls: 'Tor Browser',
     'http-failure': 'Tor Browser',
+    throttling: 'slowed down',
     outage: 'Try again later',
     'captive-portal': 'login page',
   };
@@ -105,6 +106,7 @@ async function check(browser: LabBrowser, target: Target, name: ScenarioName): P
     const around = await browser.inspect(`popup.html?host=${host}`, '[data-testid=way-around]');
     expect(around.text, around.text).toContain(words);
     if (expected.method === 'interception') expect(around.text.indexOf('Do not go past')).toBeLessThan(around.text.indexOf('Tor Browser'));
+    if (expected.method === 'throttling') expect(around.text).toContain('Tor Browser');
   }
 }
 

@@ -34,6 +34,7 @@
  * | offline          | net::ERR_INTERNET_DISCONNECTED (~2 s) | NS_ERROR_UNKNOWN_HOST (~2 s; not NS_ERROR_OFFLINE, even with network.manage-offline-status on) | Error code 2152398878 |
  * | captive-portal   | net::ERR_CERT_COMMON_NAME_INVALID     | as dns-blockpage (localized name mismatch)  | Error code 2153394164 |
  * | broken-proxy     | net::ERR_PROXY_CONNECTION_FAILED      | NS_ERROR_PROXY_CONNECTION_REFUSED           | Error code 2152398920 |
+ * | throttled        | no error; onResponseStarted 200 (~250 ms) and committed (~270 ms), onCompleted only after ~75 s | the same: started ~90 ms, committed ~225 ms | committed, not completed |
  * Firefox often reports `Error code 2152398850` (NS_BINDING_ABORTED) to webNavigation just before the
  * real outcome, on the first navigation of a tab and around proxy failures: ignore it, as ERR_ABORTED.
  * Navigations that are still hanging when the next one starts end with net::ERR_ABORTED on Chromium.
@@ -55,6 +56,7 @@ import {
   sinkholeIframePage,
   startBlockPageServer,
   startCaptivePortal,
+  tricklePage,
   unavailableForLegalReasons,
 } from './sites';
 
@@ -69,6 +71,7 @@ export type ScenarioName =
   | 'tcp-refused'
   | 'tls-sni-reset'
   | 'tls-sni-drop'
+  | 'throttled'
   | 'http-451'
   | 'tls-interception'
   | 'site-down'
@@ -87,7 +90,12 @@ export type BrowserOutcome =
   /** Nothing for a long time (a connect timeout): `error` arrives after about `afterMs`. */
   | { kind: 'hangs'; error: string; afterMs: number }
   /** Nothing within Detour's stall time; what the browser would report much later is not measured. */
-  | { kind: 'stalls' };
+  | { kind: 'stalls' }
+  /**
+   * The answer starts (headers, then the first bytes: the navigation commits) and is still arriving
+   * after Detour's stall time; it completes with `status` after about `afterMs`.
+   */
+  | { kind: 'trickles'; status: number; afterMs: number };
 
 export interface ExpectedVerdict {
   kind: VerdictKind;
@@ -197,6 +205,9 @@ export async function cutUplink(lab: Lab): Promise<void> {
     ),
   ]);
 }
+
+/** The throttled scenario's page: large enough that 4 KiB/s shows (75 s), as a webmail's first page is. */
+export const THROTTLED_PAGE_BYTES = 300 * 1024;
 
 const chromiumError = (error: string): BrowserOutcome => ({ kind: 'error', error });
 const firefoxError = (error: string | RegExp, navigationError?: string): BrowserOutcome => ({ kind: 'error', error, navigationError });
@@ -391,6 +402,27 @@ const list: Scenario[] = [
       }),
     browsers: { chromium: { kind: 'stalls' }, firefox: { kind: 'stalls' } },
     verdict: { kind: 'censorship', method: 'tls' },
+  },
+  {
+    name: 'throttled',
+    description:
+      "The site's connections (443 and 80) are accepted and TLS completes, but its 300 KB page arrives at 4 KiB/s for the user (Russia's throttling of Twitter, March 2021); the control gets it at full speed.",
+    reasoning:
+      'The connection is up and the first bytes came, but the page flows at a small fraction of the rate the control fetched it at: throttling, not an IP block (nothing failed to connect).',
+    url: LAB_SITE_URL,
+    setup(lab) {
+      const slow = tricklePage({ title: LAB_SITE_TITLE, bytes: THROTTLED_PAGE_BYTES });
+      const fast = tricklePage({ title: LAB_SITE_TITLE, bytes: THROTTLED_PAGE_BYTES, chunk: THROTTLED_PAGE_BYTES });
+      return internet(lab, {
+        siteHttps: lab.censor(httpsHandler(lab.certs.site, slow), httpsHandler(lab.certs.site, fast)),
+        siteHttp: lab.censor(httpHandler(slow), httpHandler(fast)),
+      });
+    },
+    browsers: {
+      chromium: { kind: 'trickles', status: 200, afterMs: 75_000 },
+      firefox: { kind: 'trickles', status: 200, afterMs: 75_000 },
+    },
+    verdict: { kind: 'censorship', method: 'throttling' },
   },
   {
     name: 'http-451',

@@ -66,6 +66,40 @@ export function page(options: PageOptions = {}): RequestListener {
   };
 }
 
+/**
+ * The real site's page, made large (`bytes`, padded with text after the title) and sent the way a
+ * throttling censor lets it through: the headers at once, then the body `chunk` bytes at a time every
+ * `everyMs` (the default 1 KiB every 250 ms is 4 KiB/s, about what Russia let through to Twitter in
+ * March 2021). The connection and TLS are untouched: only the rate is.
+ */
+export function tricklePage(options: { title: string; bytes: number; chunk?: number; everyMs?: number; headers?: Record<string, string> }): RequestListener {
+  const head =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(options.title)}</title></head>` +
+    `<body><h1>${escapeHtml(options.title)}</h1><p>Sign in to read your mail.</p>\n`;
+  const line = '<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.</p>\n';
+  const tail = '</body></html>\n';
+  const body = Buffer.from(head + line.repeat(Math.max(0, Math.ceil((options.bytes - head.length - tail.length) / line.length))) + tail);
+  const chunk = options.chunk ?? 1024;
+  const everyMs = options.everyMs ?? 250;
+  return (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, ...NO_STORE, ...options.headers });
+    if (req.method === 'HEAD') return void res.end();
+    let sent = 0;
+    const send = () => {
+      if (res.destroyed) return clearInterval(timer);
+      res.write(body.subarray(sent, sent + chunk));
+      sent += chunk;
+      if (sent >= body.length) {
+        clearInterval(timer);
+        res.end();
+      }
+    };
+    const timer = setInterval(send, everyMs);
+    res.on('close', () => clearInterval(timer));
+    send();
+  };
+}
+
 /** RFC 7725: 451 with the `Link: rel="blocked-by"` header and an explanatory page, as the RFC shows it. */
 export function unavailableForLegalReasons(options: { blockedBy?: string } = {}): RequestListener {
   const blockedBy = options.blockedBy ?? 'https://regulator.detour-lab.test';

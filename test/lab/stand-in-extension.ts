@@ -19,7 +19,8 @@ export const STAND_IN_GECKO_ID = 'detour@detour.invalid';
 
 export interface StandInEvent {
   source: 'webRequest' | 'webNavigation';
-  event: 'error' | 'completed';
+  /** `started`: webRequest.onResponseStarted (headers in); `committed`: webNavigation.onCommitted. */
+  event: 'error' | 'completed' | 'started' | 'committed';
   url: string;
   /** net::ERR_* (Chromium), NS_ERROR_* (Firefox webRequest), `Error code N` (Firefox webNavigation). */
   error?: string;
@@ -66,6 +67,12 @@ api.webRequest.onErrorOccurred.addListener((d) => {
 api.webRequest.onCompleted.addListener((d) => {
   if (!isOwnPage(d.url)) record({ source: 'webRequest', event: 'completed', url: d.url, statusCode: d.statusCode, type: d.type, tabId: d.tabId, timeStamp: d.timeStamp });
 }, filter);
+api.webRequest.onResponseStarted.addListener((d) => {
+  if (!isOwnPage(d.url) && d.type === 'main_frame') record({ source: 'webRequest', event: 'started', url: d.url, statusCode: d.statusCode, type: d.type, tabId: d.tabId, timeStamp: d.timeStamp });
+}, filter);
+api.webNavigation.onCommitted.addListener((d) => {
+  if (d.frameId === 0 && !isOwnPage(d.url) && d.url !== 'about:blank') record({ source: 'webNavigation', event: 'committed', url: d.url, tabId: d.tabId, timeStamp: d.timeStamp });
+});
 api.webNavigation.onErrorOccurred.addListener((d) => {
   if (d.frameId === 0 && !isOwnPage(d.url)) record({ source: 'webNavigation', event: 'error', url: d.url, error: d.error, tabId: d.tabId, timeStamp: d.timeStamp });
 });

@@ -120,14 +120,57 @@ describe('background', () => {
     expect(timedOut.failures.map((f) => f.class)).toEqual(['timeout']);
   });
 
-  it('a navigation that commits is not a stall', async () => {
+  it('a navigation that commits and arrives whole is not a stall', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     await ask({ type: 'get-status' });
     await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
     await vi.advanceTimersByTimeAsync(1000);
     await fakes.webNavigation.onCommitted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(500);
+    await fakes.webNavigation.onDOMContentLoaded.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
     await vi.advanceTimersByTimeAsync(10_000);
     expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([]);
+  });
+
+  it('headers in (onResponseStarted) but no commit yet when the time runs out: slow, not stalled', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webRequest.onResponseStarted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, type: 'main_frame', statusCode: 200, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([expect.objectContaining({ class: 'slow' })]);
+  });
+
+  it('a page restored from the back/forward cache (committed and completed, nothing else) is not slow', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webNavigation.onCommitted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webNavigation.onCompleted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([]);
+  });
+
+  it('a navigation whose document is all in (webRequest.onCompleted) is not a stall, even before DOMContentLoaded', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webNavigation.onCommitted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await fakes.webRequest.onCompleted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, type: 'main_frame', statusCode: 200, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await ask({ type: 'get-state', host: 'disroot.org' })).failures).toEqual([]);
+  });
+
+  it('a navigation that commits and is still arriving after the stall time is slow, not stalled (throttling)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await ask({ type: 'get-status' });
+    await fakes.webNavigation.onBeforeNavigate.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(300);
+    await fakes.webNavigation.onCommitted.trigger({ url: 'https://disroot.org/', tabId: 5, frameId: 0, timeStamp: Date.now() } as never);
+    await vi.advanceTimersByTimeAsync(10_000);
+    const failures = (await ask({ type: 'get-state', host: 'disroot.org' })).failures;
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ class: 'slow', error: 'slow', source: 'stall' });
   });
 
   it('watches a domain the user adds, and stops (giving the permission back) when removed', async () => {

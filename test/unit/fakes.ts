@@ -103,7 +103,7 @@ export function getMessage(key: string, substitutions?: string | string[]): stri
 
 export interface Fakes {
   webRequest: Record<'onErrorOccurred' | 'onCompleted' | 'onBeforeRedirect' | 'onHeadersReceived' | 'onResponseStarted', FakeEvent>;
-  webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted', FakeEvent>;
+  webNavigation: Record<'onErrorOccurred' | 'onBeforeNavigate' | 'onCommitted' | 'onDOMContentLoaded' | 'onCompleted', FakeEvent>;
   /**
    * Host permissions granted: the catalog's at the start (as the lab's test copies of the extension
    * hold them from install), and whatever is requested later. Change it through `permissions`.
@@ -150,6 +150,8 @@ export function installFakes(): Fakes {
       onErrorOccurred: filteredEvent('webNavigation', permitted),
       onBeforeNavigate: filteredEvent('webNavigation', permitted),
       onCommitted: filteredEvent('webNavigation', permitted),
+      onDOMContentLoaded: filteredEvent('webNavigation', permitted),
+      onCompleted: filteredEvent('webNavigation', permitted),
     },
     granted,
     permissionEvents,

@@ -68,8 +68,34 @@ describe('reading a body', () => {
 
   it('calls a body of exactly the limit whole, not truncated', async () => {
     const body = await readBodyPrefix(new Response('x'.repeat(4096)), 4096);
-    expect(body).toEqual({ text: 'x'.repeat(4096), bytes: 4096, truncated: false });
-    expect((await readBodyPrefix(new Response('x'.repeat(4097)), 4096)).truncated).toBe(true);
+    expect(body).toMatchObject({ text: 'x'.repeat(4096), bytes: 4096, truncated: false, end: 'complete' });
+    expect(await readBodyPrefix(new Response('x'.repeat(4097)), 4096)).toMatchObject({ truncated: true, end: 'cap' });
+  });
+
+  it('times a body that trickles, and keeps what arrived when the deadline cuts it', async () => {
+    let sent = 0;
+    // 100 bytes every 20 ms, until the fetch's deadline errors the stream (as an aborted fetch does).
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        setTimeout(() => controller.error(new DOMException('deadline', 'AbortError')), 250);
+      },
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        try {
+          controller.enqueue(new Uint8Array(100).fill(120));
+          sent += 100;
+        } catch {
+          // Errored by the deadline meanwhile.
+        }
+      },
+    });
+    const body = await readBodyPrefix(new Response(stream), 64 * 1024);
+    expect(body.end).toBe('cut');
+    expect(body.bytes).toBeGreaterThan(0);
+    expect(body.bytes).toBeLessThanOrEqual(sent);
+    expect(body.ms).toBeGreaterThanOrEqual(200);
+    // Bytes per second from what the read returned: about 100 bytes every 20 ms.
+    expect((body.bytes * 1000) / body.ms).toBeLessThan(10_000);
   });
 });
 

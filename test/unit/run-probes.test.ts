@@ -179,6 +179,39 @@ describe('runProbes', () => {
     expect(observations.siblings?.map((s) => [s.host, s.ok])).toEqual(names.slice(0, 6).map((h) => [h, h !== 'b.example-mail.net']));
   });
 
+  it('times a page retry that trickles: the bytes that arrived by the deadline, how long, and that it was cut', async () => {
+    /** 500 bytes every 100 ms until the caller's deadline errors the body, as an aborted fetch does. */
+    const trickle = (init: RequestInit | undefined) => {
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          timer = setInterval(() => controller.enqueue(new Uint8Array(500).fill(97)), 100);
+          init?.signal?.addEventListener('abort', () => {
+            clearInterval(timer);
+            controller.error(new DOMException('aborted', 'AbortError'));
+          });
+        },
+        cancel: () => clearInterval(timer),
+      });
+      return new Response(body, { status: 200, headers: { 'content-type': 'text/html' } });
+    };
+    const env = environment(async (url, init) => {
+      if (url.hostname === 'mail.example.org') return trickle(init);
+      if (url.hostname === '45.90.28.10') return new Response('');
+      return new Response('');
+    }, { probeBudgetMs: 1500 });
+    const observations = await probe(
+      { url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'slow', error: 'slow' }, startedAt: Date.now() },
+      env,
+    );
+    const retry = observations.http![0]!;
+    expect(retry).toMatchObject({ url: 'https://mail.example.org/', ok: true, status: 200, bodyEnd: 'cut' });
+    expect(retry.bodyMs).toBeGreaterThanOrEqual(1000);
+    // About 5 KB/s: never more than the body cap is held, and the rate is there to read.
+    expect(retry.bodyLength).toBeGreaterThan(2000);
+    expect((retry.bodyLength! * 1000) / retry.bodyMs!).toBeLessThan(8000);
+  });
+
   it('sends nothing when the browser knows it is offline', async () => {
     const env = environment(async (url) => {
       throw new Error(`nothing may be fetched offline: ${url}`);

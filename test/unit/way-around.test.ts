@@ -38,6 +38,20 @@ describe('the way around fits the method of blocking', () => {
     expect(steps.some((s) => s.kind === 'mirror' && s.state === 'working')).toBe(false);
   });
 
+  it('throttling: says so first (Tor or a VPN restores the speed), Tor next, mirrors that only answered slowly after', () => {
+    const steps = wayAround({
+      verdict: censorship('throttling'),
+      url: 'https://mail.proton.me/',
+      provider: provider('proton'),
+      siblings: [{ host: 'protonmail.com', ok: true }],
+    });
+    expect(steps[0]!.kind).toBe('throttled');
+    const tor = kinds(steps).indexOf('tor-browser');
+    const mirror = kinds(steps).indexOf('mirror');
+    expect(tor).toBeGreaterThan(0);
+    expect(mirror).toBeGreaterThan(tor);
+  });
+
   it('a block page on plain HTTP: the HTTPS address first', () => {
     const steps = wayAround({ verdict: censorship('blockpage'), url: 'http://mailbox.org/en', provider: provider('mailbox_org') });
     expect(steps[0]).toEqual({ kind: 'https', url: 'https://mailbox.org/' });

@@ -171,6 +171,7 @@ async function readFinalResponse(hop: OpenResponse, ctx: MeasureContext, budget:
   let length = 0;
   let failure: string | null = null;
   const disarm = bound(res, budget.remainingMs(), budget.signal);
+  const started = performance.now();
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       const take = Math.min(chunk.length, max - length);
@@ -190,6 +191,7 @@ async function readFinalResponse(hop: OpenResponse, ctx: MeasureContext, budget:
   }
   return {
     body_length: length,
+    x_detour_body_ms: Math.round(performance.now() - started),
     discovered_h3_endpoint: '',
     failure,
     title: extractTitle(Buffer.concat(head)),

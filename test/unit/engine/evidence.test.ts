@@ -19,7 +19,7 @@ const locales: Record<string, Messages> = Object.fromEntries(
 );
 
 const KINDS = ['censorship', 'outage', 'local', 'ok', 'unknown'] as const;
-const METHODS = ['dns', 'tcp_ip', 'tls', 'http-failure', 'http-diff', 'blockpage', 'http-451', 'interception'] as const;
+const METHODS = ['dns', 'tcp_ip', 'tls', 'http-failure', 'http-diff', 'blockpage', 'http-451', 'interception', 'throttling'] as const;
 const CAUSES = ['offline', 'captive-portal', 'proxy', 'ipv6', 'network', 'browser'] as const;
 
 const allNames = [
@@ -35,7 +35,7 @@ describe('evidence codes', () => {
   });
 
   it('every code the engine emits is declared (scanning the sources for ev() calls)', () => {
-    const sources = ['analysis/local.ts', 'analysis/blockpage.ts', 'analysis/dns.ts', 'analysis/tcp.ts', 'analysis/tls.ts', 'analysis/http.ts', 'verdict-core.ts', 'report-support.ts', '../lib/probe-scheduler.ts']
+    const sources = ['analysis/local.ts', 'analysis/blockpage.ts', 'analysis/dns.ts', 'analysis/tcp.ts', 'analysis/tls.ts', 'analysis/http.ts', 'analysis/throughput.ts', 'verdict-core.ts', 'report-support.ts', '../lib/probe-scheduler.ts']
       .map((f) => readFileSync(new URL(`../../../engine/${f}`, import.meta.url), 'utf8'))
       .join('\n');
     const used = new Set([...sources.matchAll(/ev\('([a-z0-9_]+)'/g)].map((m) => m[1]!));

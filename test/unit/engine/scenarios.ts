@@ -22,7 +22,7 @@ export const CANARIES_DOWN: CanaryObservation[] = [
   { url: 'https://canary-b.example.net/', ok: false, failure: 'timeout' },
 ];
 
-const REAL_PAGE = {
+export const REAL_PAGE = {
   status: 200,
   title: 'Example Mail: sign in',
   headers: { 'content-type': 'text/html', 'x-example-mail': '1', server: 'nginx' },
@@ -34,7 +34,8 @@ export interface ControlSpec {
   /** Per endpoint: true connects, a string is the failure. */
   tcp?: Record<string, true | string>;
   tls?: Record<string, true | string>;
-  http?: typeof REAL_PAGE | { failure: string };
+  /** `bodyMs`: how long the control read the body (Detour's service times it; OONI's helpers do not). */
+  http?: (typeof REAL_PAGE & { bodyMs?: number }) | { failure: string };
   ipInfo?: Record<string, { asn: number; flags: number }>;
 }
 
@@ -43,7 +44,7 @@ export function control(spec: ControlSpec = {}): ControlResponse {
   const dns = spec.dns ?? [SITE_IP];
   const tcp = spec.tcp ?? { [`${SITE_IP}:443`]: true };
   const tls = spec.tls ?? { [`${SITE_IP}:443`]: true };
-  const http = spec.http ?? REAL_PAGE;
+  const http: NonNullable<ControlSpec['http']> = spec.http ?? REAL_PAGE;
   return {
     dns: Array.isArray(dns) ? { failure: null, addrs: dns } : { failure: dns.failure, addrs: [] },
     tcp_connect: Object.fromEntries(
@@ -65,6 +66,7 @@ export function control(spec: ControlSpec = {}): ControlResponse {
             title: http.title,
             headers: http.headers,
             status_code: http.status,
+            ...(http.bodyMs !== undefined ? { x_detour_body_ms: http.bodyMs } : {}),
           },
     ip_info: spec.ipInfo ?? { [SITE_IP]: { asn: 0, flags: 1 | 2 | 8 } },
   };
@@ -322,6 +324,28 @@ export const scenarios = {
     control(),
   ),
 
+  throttled: pair(
+    'throttled: the connection and TLS work, the page crawls in at 4 KB/s while the control reads it at full speed',
+    base({
+      failure: { class: 'slow', error: 'slow', elapsedMs: 4000 },
+      dns: [systemDns([SITE_IP]), dohDns([SITE_IP])],
+      http: [
+        {
+          url: URL_HTTPS,
+          ok: true,
+          status: 200,
+          title: REAL_PAGE.title,
+          elapsedMs: 250,
+          bodyLength: 8192,
+          bodyTruncated: false,
+          bodyMs: 2000,
+          bodyEnd: 'cut',
+        },
+      ],
+    }),
+    control({ http: { ...REAL_PAGE, body_length: 300_000, bodyMs: 15 } }),
+  ),
+
   ipv6: pair(
     'IPv6-only unreachable while IPv4 works',
     base({
@@ -337,7 +361,7 @@ export const scenarios = {
 } satisfies Record<string, Scenario>;
 
 /** Only the browser's own error: what the extension knows before any probe ran. */
-export const failureOnly = (cls: 'reset' | 'timeout' | 'dns' | 'refused' | 'stalled' | 'certificate'): Observations => ({
+export const failureOnly = (cls: 'reset' | 'timeout' | 'dns' | 'refused' | 'stalled' | 'slow' | 'certificate'): Observations => ({
   url: URL_HTTPS,
   host: HOST,
   failure: cls === 'certificate' ? { class: cls, certificate: 'issuer' } : { class: cls },
