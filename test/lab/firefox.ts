@@ -213,7 +213,6 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
       },
       sendMessage: (message, opts) => send(message, opts?.timeoutMs),
       async resetNetworkState() {
-        await withTimeout(testPage.goto('about:blank', { waitUntil: 'load' }), 5000, 'leave the last page').catch(() => {});
         await chromeEval(
           browser,
           `Services.dns.clearCache(true);

@@ -41,10 +41,11 @@ export interface LabBrowser {
   /** Polls sendMessage until predicate(answer) holds or `timeoutMs` (default 10000) passed; returns the last answer. */
   waitForMessage<T>(message: unknown, predicate: (answer: T) => boolean, timeoutMs?: number): Promise<T>;
   /**
-   * Makes the browser forget what it learned under the previous scenario: the page it is on (the
-   * test tab goes to about:blank first, so a navigation still pending or an error page left by the
-   * last scenario cannot shape the next one's), cached DNS answers, pooled connections, the HTTP
-   * cache. Call it after applyScenario() whenever one browser runs several scenarios (Chromium keeps
+   * Makes the browser forget what it learned under the previous scenario: cached DNS answers, pooled
+   * connections, the HTTP cache, and in Chromium the page it is on (the test tab goes to about:blank
+   * first: a navigation that followed the last scenario's certificate-error page recorded nothing).
+   * Not in Firefox, where leaving a page still loading that way hid the next navigation from Detour
+   * (measured: throttled right after tls-sni-drop, in MV3). Call it after applyScenario() whenever one browser runs several scenarios (Chromium keeps
    * a DNS answer for a minute whatever its TTL).
    */
   resetNetworkState(): Promise<void>;
