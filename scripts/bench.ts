@@ -57,10 +57,12 @@ async function measure(browser: LabBrowser, lab: Parameters<typeof applyScenario
     (s) => s.verdict !== undefined && !s.probing,
     30_000,
   );
+  // No verdict within the wait: a wrong answer, timed at the wait, not a crash that loses the tables.
+  if (!state.verdict || state.failures.length === 0) return { fromFailure: 30_000, fromNavigation: 30_000, correct: false };
   const failureAt = Math.min(...state.failures.map((f) => f.firstAt));
-  const finished = state.verdict!.finishedAt;
+  const finished = state.verdict.finishedAt;
   const expected = expectedVerdict(scenario, target === 'chromium' ? 'chromium' : 'firefox');
-  const v = state.verdict!.verdict;
+  const v = state.verdict.verdict;
   return {
     fromFailure: finished - failureAt,
     fromNavigation: finished - started,
@@ -108,6 +110,8 @@ try {
     }
     tables.push(`\n### Status check, whole catalog, in ${target} (${runs} runs each, ms)\n`);
     tables.push('| catalog | check all, median | check all, p95 | every state right |', '|---|---|---|---|', ...status);
+    // Each browser's tables as soon as they are measured: a later browser failing loses nothing.
+    for (const line of tables.splice(0)) console.log(line);
   }
 } finally {
   await close();
