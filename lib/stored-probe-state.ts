@@ -11,6 +11,7 @@ import { isFailureClass, type CertificateProblem, type FailureClass } from '../e
 import { isIp } from '../engine/ip';
 import type { BlockingScope, BlockpageMatch, CensorshipMethod, Evidence, LocalCause, Verdict, VerdictKind } from '../engine/types';
 import { hostOf, normalizeHost, redactUrl } from '../engine/hosts';
+import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../engine/vocabulary';
 import type { ProbeTrigger, ProviderCheck, ProviderChecks, StoredVerdict } from './storage';
 
 /** More than the engine ever gives for one run; the rest of a longer list is dropped. */
@@ -22,26 +23,8 @@ const MAX_ERROR_CHARS = 500;
 const MAX_URL_CHARS = 2000;
 
 // Records rather than lists: the compiler then insists that every member of the type is listed.
-const KINDS = { censorship: true, outage: true, local: true, ok: true, unknown: true } satisfies Record<VerdictKind, true>;
-const METHODS = {
-  dns: true,
-  tcp_ip: true,
-  tls: true,
-  'http-failure': true,
-  'http-diff': true,
-  blockpage: true,
-  'http-451': true,
-  interception: true,
-  throttling: true,
-} satisfies Record<CensorshipMethod, true>;
-const LOCAL_CAUSES = {
-  offline: true,
-  'captive-portal': true,
-  proxy: true,
-  ipv6: true,
-  network: true,
-  browser: true,
-} satisfies Record<LocalCause, true>;
+const KINDS = VERDICT_KINDS;
+const METHODS = CENSORSHIP_METHODS;
 const SCOPES = { national: true, isp: true, institutional: true } satisfies Record<BlockingScope, true>;
 const CERTIFICATE_PROBLEMS = { name: true, issuer: true, date: true, other: true } satisfies Record<CertificateProblem, true>;
 

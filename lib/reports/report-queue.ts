@@ -13,6 +13,7 @@ import type { CensorshipMethod, LocalCause, VerdictKind } from '../../engine/typ
 import { STORAGE_KEYS, type KeyValueStorage } from '../storage';
 import { dedupeKey, HOUR_MS, REPORT_FIELDS } from './build-report';
 import type { BrowserFamily, Report, StoredReports } from './report';
+import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../../engine/vocabulary';
 
 export const QUEUE_LIMITS = {
   /** Reports waiting; past it the oldest go first. */
@@ -25,20 +26,9 @@ export const QUEUE_LIMITS = {
   maxAgeMs: 7 * 24 * HOUR_MS - HOUR_MS,
 };
 
-// Records keyed by the engine's types: a member added there and forgotten here fails the type check.
-const KINDS = { censorship: true, outage: true, local: true, ok: true, unknown: true } satisfies Record<VerdictKind, true>;
-const METHODS = {
-  dns: true,
-  tcp_ip: true,
-  tls: true,
-  'http-failure': true,
-  'http-diff': true,
-  blockpage: true,
-  'http-451': true,
-  interception: true,
-  throttling: true,
-} satisfies Record<CensorshipMethod, true>;
-const LOCAL_CAUSES = { offline: true, 'captive-portal': true, proxy: true, ipv6: true, network: true, browser: true } satisfies Record<LocalCause, true>;
+const KINDS = VERDICT_KINDS;
+const METHODS = CENSORSHIP_METHODS;
+// Keyed by the type: a family added there and forgotten here fails the type check.
 const BROWSERS = {
   chrome: true,
   chromium: true,

@@ -8,29 +8,10 @@ import { providers } from '../../../catalog/catalog';
 import { isCountryCode } from '../../../engine/countries';
 import { FAILURE_CLASSES, type FailureClass } from '../../../engine/failure';
 import type { CensorshipMethod, LocalCause, VerdictKind } from '../../../engine/types';
+import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../../../engine/vocabulary';
 
-// engine/types.ts holds these as types only; records keyed by the type make the compiler insist
-// every member is listed and nothing else is.
-const KINDS = { censorship: true, outage: true, local: true, ok: true, unknown: true } satisfies Record<VerdictKind, true>;
-const METHODS = {
-  dns: true,
-  tcp_ip: true,
-  tls: true,
-  'http-failure': true,
-  'http-diff': true,
-  blockpage: true,
-  'http-451': true,
-  interception: true,
-  throttling: true,
-} satisfies Record<CensorshipMethod, true>;
-const LOCAL_CAUSES = {
-  offline: true,
-  'captive-portal': true,
-  proxy: true,
-  ipv6: true,
-  network: true,
-  browser: true,
-} satisfies Record<LocalCause, true>;
+const KINDS = VERDICT_KINDS;
+const METHODS = CENSORSHIP_METHODS;
 
 /** Browser families the extension ships for; `other` for the rest (a fork we do not name). */
 export const BROWSERS = ['chrome', 'chromium', 'edge', 'opera', 'yandex', 'brave', 'vivaldi', 'firefox', 'safari', 'other'] as const;
