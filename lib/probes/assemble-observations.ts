@@ -68,6 +68,13 @@ function observedFailure(failure: KnownFailure | undefined): Observations['failu
   return out;
 }
 
+/** The failure's named class: the browser's own, or the retry's when the browser named no cause. */
+function stepFailure(failure: KnownFailure | undefined, retry: PageResult | undefined): Pick<KnownFailure, 'class' | 'certificate'> | undefined {
+  if (failure && failure.class !== 'unknown') return failure;
+  if (!failure || !retry?.failure || retry.failure === 'unknown' || retry.failure === 'ignored') return undefined;
+  return retry.certificate ? { class: retry.failure, certificate: retry.certificate } : { class: retry.failure };
+}
+
 const connectFailure = (c: FailureClass | undefined) => c === 'refused' || c === 'timeout' || c === 'unreachable';
 const handshakeFailure = (c: FailureClass | undefined) => c === 'reset' || c === 'tls' || c === 'closed' || c === 'certificate';
 
@@ -99,15 +106,18 @@ export function assembleObservations(m: ProbeMeasurements, failure: KnownFailure
   const tls: TlsObservation[] = [];
   const http: HttpObservation[] = [];
   const userIp = failure?.ip ?? retry?.ip;
+  // Which step failed: as the browser named it, else as the retry of the same URL named it moments
+  // later (Firefox now and then reports a reset as a bare NS_ERROR_FAILURE; refine-failure.ts rule 4).
+  const named = stepFailure(failure, retry);
   // Only when the browser named the address. Chromium never does for a failed connect; the engine
   // then assumes the system resolver's or the encrypted resolvers' addresses (engine/analysis/context.ts).
-  if (userIp && connectFailure(failure?.class)) {
-    tcp.push({ ip: userIp, port: https ? 443 : 80, ok: false, failure: failure!.class });
+  if (userIp && named && connectFailure(named.class)) {
+    tcp.push({ ip: userIp, port: https ? 443 : 80, ok: false, failure: named.class });
   }
-  if (https && handshakeFailure(failure?.class)) {
-    const t: TlsObservation = { serverName: m.host, ok: false, failure: failure!.class };
+  if (https && named && handshakeFailure(named.class)) {
+    const t: TlsObservation = { serverName: m.host, ok: false, failure: named.class };
     if (userIp) t.ip = userIp;
-    if (failure?.certificate) t.certificate = failure.certificate;
+    if (named.certificate) t.certificate = named.certificate;
     tls.push(t);
   }
   for (const page of [retry, m.plainRoot]) {

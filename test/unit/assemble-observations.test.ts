@@ -51,6 +51,22 @@ describe('assembleObservations', () => {
     expect(assembleObservations(base({ url: `http://${HOST}/` }), { class: 'reset' }).tls).toEqual([]);
   });
 
+  it('a failure the browser left unnamed takes the step the retry of the URL named', () => {
+    // Firefox's bare NS_ERROR_FAILURE for a reset right after the TCP handshake (scenario tcp-reset).
+    const unnamed = { class: 'unknown' as const, error: 'NS_ERROR_FAILURE', ip: '203.0.113.7' };
+    expect(assembleObservations(base(), unnamed).tls).toEqual([{ serverName: HOST, ok: false, failure: 'reset', ip: '203.0.113.7' }]);
+    const refused = base({ retry: { url: `https://${HOST}/`, ok: false, failure: 'refused' } });
+    expect(assembleObservations(refused, unnamed).tcp).toEqual([{ ip: '203.0.113.7', port: 443, ok: false, failure: 'refused' }]);
+    const certificate = base({ retry: { url: `https://${HOST}/`, ok: false, failure: 'certificate', certificate: 'name' } });
+    expect(assembleObservations(certificate, unnamed).tls).toEqual([{ serverName: HOST, ok: false, failure: 'certificate', ip: '203.0.113.7', certificate: 'name' }]);
+    // The retry unnamed too, or no failure to name: no step is claimed.
+    const vague = base({ retry: { url: `https://${HOST}/`, ok: false, failure: 'unknown' } });
+    expect(assembleObservations(vague, unnamed)).toMatchObject({ tcp: [], tls: [] });
+    expect(assembleObservations(base(), undefined)).toMatchObject({ tcp: [], tls: [] });
+    // The browser's own name wins over the retry's.
+    expect(assembleObservations(refused, { class: 'reset' }).tls).toEqual([{ serverName: HOST, ok: false, failure: 'reset' }]);
+  });
+
   it('bare addresses: an answer proves TCP, a timeout proves nothing gets through, a quick failure proves nothing', () => {
     const obs = assembleObservations(
       base({
