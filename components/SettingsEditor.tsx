@@ -3,7 +3,7 @@
  * background validates (lib/settings.ts parseSettings) and saves nothing unless every field is valid;
  * each invalid field then says what it needs, in the user's language.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ask } from '../lib/ask';
 import { t } from '../lib/i18n';
 import { DEFAULT_SETTINGS, MAX_CATALOG_UPDATE_URLS, MAX_REPORT_URLS, type Settings, type SettingsProblem } from '../lib/settings';
@@ -65,9 +65,16 @@ export function SettingsEditor({ settings }: { settings: Settings }) {
   const [saved, setSaved] = useState<string>();
 
   // Saved elsewhere (another tab, the reset below): show what is stored now. Keyed on the content, so
-  // a reload of the page's other data does not wipe what the user is typing.
+  // a reload of the page's other data does not wipe what the user is typing; and only on a change,
+  // because an effect runs after the first paint (up to 100 ms later in a background tab), by when
+  // the user may have typed.
   const stored = JSON.stringify(settings);
-  useEffect(() => setDraft(draftOf(settings)), [stored]);
+  const shown = useRef(stored);
+  useEffect(() => {
+    if (shown.current === stored) return;
+    shown.current = stored;
+    setDraft(draftOf(settings));
+  }, [stored]);
 
   const store = async (patch: Partial<Settings>, done: string) => {
     setSaved(undefined);
