@@ -6,6 +6,7 @@ import { localeMessages } from './scripts/locales';
 import { FINGERPRINTS_ASSET } from './lib/fingerprints-asset';
 import { buildCatalogUrls, isTrustedEndpoint, MAX_CATALOG_UPDATE_URLS, MAX_REPORT_URLS } from './lib/settings';
 import { shippedCatalogProblem } from './scripts/check-catalog';
+import { parsePublicKey } from './engine/minisign';
 
 // No build ships an onion without a source or a valid checksum: the same gate a signed update meets.
 const catalogProblem = shippedCatalogProblem();
@@ -29,6 +30,14 @@ if (reportUrls.length > MAX_REPORT_URLS || !reportUrls.every(isTrustedEndpoint))
   throw new Error(`WXT_DETOUR_REPORT_URLS must be up to ${MAX_REPORT_URLS} https URLs (http only on loopback), got ${JSON.stringify(reportUrls)}`);
 }
 
+// A lab build trusts the lab's public test key for catalog updates (catalog/catalog-keys.ts): it goes
+// to .output-lab/, apart from the shipped builds, and is never packaged.
+const labCatalogKey = process.env.WXT_DETOUR_LAB_CATALOG_KEY;
+if (labCatalogKey) {
+  if (!parsePublicKey(labCatalogKey)) throw new Error(`WXT_DETOUR_LAB_CATALOG_KEY is not a minisign public key: ${JSON.stringify(labCatalogKey)}`);
+  if (process.argv.includes('zip')) throw new Error('refused: a lab build (WXT_DETOUR_LAB_CATALOG_KEY) trusts a public test key and is never packaged');
+}
+
 // Firefox needs a stable id for storage, optional permissions and AMO; Android uses the same one.
 export const GECKO_ID = 'detour@detour.invalid';
 
@@ -36,6 +45,7 @@ export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
   // Explicit imports everywhere: a newcomer can follow every name to its file.
   imports: false,
+  ...(labCatalogKey ? { outDir: '.output-lab' } : {}),
   vite: () => ({ plugins: [preact()] }),
   hooks: {
     // Each language's messages.json gets the engine's verdict and evidence sentences merged in.

@@ -20,9 +20,9 @@ export type Target = 'chromium' | 'firefox-mv2' | 'firefox-mv3';
 export const TARGETS: Target[] = ['chromium', 'firefox-mv2', 'firefox-mv3'];
 
 const BUILDS: Record<Target, string> = {
-  chromium: '.output/chrome-mv3',
-  'firefox-mv2': '.output/firefox-mv2',
-  'firefox-mv3': '.output/firefox-mv3',
+  chromium: 'chrome-mv3',
+  'firefox-mv2': 'firefox-mv2',
+  'firefox-mv3': 'firefox-mv3',
 };
 
 /** Firefox's own connect timeout, shortened (default 90 s) so a blackhole fails within a test. */
@@ -80,9 +80,11 @@ export async function launchDetour(
      * provider" at first run; false: a fresh install that watches nothing yet.
      */
     watchCatalog?: boolean;
+    /** The lab build (`npm run build:lab`, .output-lab/): it trusts the lab's catalog signing key. */
+    labCatalogKey?: boolean;
   } = {},
 ): Promise<LabBrowser> {
-  const extensionDir = path.resolve(BUILDS[target]);
+  const extensionDir = path.resolve(options.labCatalogKey ? '.output-lab' : '.output', BUILDS[target]);
   const launch = { ...options.scenario?.launch, firefoxPrefs: { ...options.scenario?.launch?.firefoxPrefs, ...options.firefoxPrefs } };
   const common = {
     extensionDir,

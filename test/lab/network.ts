@@ -56,6 +56,8 @@ export const LAB_LOOPBACK = {
   control: '127.0.0.61',
   /** Broken proxies. */
   proxy: '127.0.0.62',
+  /** Where the end-to-end tests serve signed catalog updates (test/e2e/catalog-update.test.ts). */
+  catalogUpdates: '127.0.0.63',
 } as const;
 
 export const LAB_DOH_PORT = 8053;
