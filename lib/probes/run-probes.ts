@@ -53,8 +53,15 @@ export interface ProbeEnvironment {
 const MIN_PROBE_MS = 1500;
 /** What a page probe keeps of a body: enough for block-page fingerprints and titles. */
 const BODY_LIMIT = 64 * 1024;
-/** How long to wait for the browser's webRequest report after fetch settled. */
+/** How long to wait for the browser's webRequest report of a failed fetch (its error) after it settled. */
 const REPORT_GRACE_MS = 150;
+/**
+ * And, once its body is read, for the address an answered one came from. Longer: the address is what
+ * proves a sibling loads from the failing name's own address (SNI filtering, not an IP block), and a
+ * fresh Firefox on a busy machine was seen reporting it after 150 ms. Only waited when it has not
+ * arrived.
+ */
+const ADDRESS_GRACE_MS = 600;
 const MAX_IP_PROBES = 2;
 /**
  * The provider's other names, loaded in parallel within the same budget: the engine compares them,
@@ -78,6 +85,7 @@ function headersOf(response: Response | undefined): Record<string, string> | und
  */
 async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal, timeoutMs: number): Promise<PageResult> {
   const id = env.own.open();
+  const startedAt = env.now();
   try {
     const result = await timedFetch(env.fetch, markUrl(url, id), { redirect: 'manual', signal, timeoutMs });
     const seen = await env.own.settled(id, REPORT_GRACE_MS);
@@ -107,6 +115,11 @@ async function pageProbe(env: ProbeEnvironment, url: string, signal: AbortSignal
       if (body.truncated) observation.bodyTruncated = true;
       const title = pageTitle(body.text);
       if (title) observation.title = title;
+    }
+    // After the body, so a page that crawls keeps its time; never past the probe's own deadline.
+    if (!observation.ip) {
+      const late = await env.own.settled(id, Math.min(ADDRESS_GRACE_MS, Math.max(0, startedAt + timeoutMs - env.now())));
+      if (late.ip) observation.ip = late.ip;
     }
     return observation;
   } finally {

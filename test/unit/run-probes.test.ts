@@ -179,6 +179,23 @@ describe('runProbes', () => {
     expect(observations.siblings?.map((s) => [s.host, s.ok])).toEqual(names.slice(0, 6).map((h) => [h, h !== 'b.example-mail.net']));
   });
 
+  it("keeps the address of a sibling that answered even when the browser reports it late", async () => {
+    // A fresh Firefox on a busy machine: the webRequest report with the address comes 400 ms after
+    // the fetch settled; without it nothing shows the sibling shares the failing name's address.
+    const env = { ...environment(async (url, _init, own) => {
+      if (url.hostname === 'kb.example.org') {
+        setTimeout(() => own.observe({ url: url.toString(), ip: '45.90.28.10', statusCode: 200 }), 400);
+        return new Response('<title>kb</title>');
+      }
+      return Promise.reject(new TypeError('Failed to fetch'));
+    }), siblings: ['kb.example.org'] };
+    const observations = await probe(
+      { url: 'https://mail.example.org/', host: 'mail.example.org', failure: { class: 'reset', error: 'net::ERR_CONNECTION_RESET' }, startedAt: Date.now() },
+      env,
+    );
+    expect(observations.siblings).toEqual([expect.objectContaining({ host: 'kb.example.org', ok: true, ip: '45.90.28.10' })]);
+  });
+
   it('times a page retry that trickles: the bytes that arrived by the deadline, how long, and that it was cut', async () => {
     /** 500 bytes every 100 ms until the caller's deadline errors the body, as an aborted fetch does. */
     const trickle = (init: RequestInit | undefined) => {
