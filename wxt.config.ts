@@ -48,6 +48,13 @@ export default defineConfig({
   ...(labCatalogKey ? { outDir: '.output-lab' } : {}),
   vite: () => ({ plugins: [preact()] }),
   hooks: {
+    // `imports: false` hides WXT's auto-imports from the types but still runs its auto-import plugin
+    // over the code, and that plugin takes a constructor's `private storage` parameter for a free
+    // `storage`, bundling wxt/utils/storage (3 KB gzipped) into the background. No presets, no guesses.
+    'config:resolved': (wxt) => {
+      wxt.config.imports.presets = [];
+      wxt.config.imports.imports = [];
+    },
     // Each language's messages.json gets the engine's verdict and evidence sentences merged in.
     'build:publicAssets': (_wxt, files) => {
       for (const [index, file] of files.entries()) {
