@@ -185,7 +185,7 @@ export async function launchChromium(options: ChromiumLaunchOptions): Promise<La
           await page.setViewportSize(opts.viewport ?? { width: 400, height: 600 });
           await page.goto(extensionBaseUrl + pagePath.replace(/^\//, ''), { waitUntil: 'load' });
           const found = await pollElement(() => page.evaluate(readElementInPage, selector), opts, `inspect ${pagePath} ${selector}`);
-          if (opts.file) await page.screenshot({ path: opts.file });
+          if (opts.file) await page.screenshot({ path: opts.file, fullPage: opts.fullPage ?? false });
           return found;
         } finally {
           await withTimeout(page.close(), 5000, 'close inspected page').catch(() => {});

@@ -278,7 +278,7 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
           await page.setViewport(opts.viewport ?? { width: 400, height: 600 });
           await openExtensionPage(page, extensionBaseUrl + pagePath.replace(/^\//, ''));
           const found = await pollElement(() => page.evaluate(readElementInPage, selector), opts, `inspect ${pagePath} ${selector}`);
-          if (opts.file) await page.screenshot({ path: opts.file as `${string}.png` });
+          if (opts.file) await page.screenshot({ path: opts.file as `${string}.png`, fullPage: opts.fullPage ?? false });
           return found;
         } finally {
           await withTimeout(page.close(), 5000, 'close inspected page').catch(() => {});

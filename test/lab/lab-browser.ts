@@ -87,6 +87,8 @@ export interface InspectOptions {
   timeoutMs?: number;
   file?: string;
   viewport?: { width: number; height: number };
+  /** The screenshot holds the whole page, however long, not only the viewport. */
+  fullPage?: boolean;
 }
 
 export interface InspectedElement {
