@@ -24,13 +24,15 @@ afterAll(async () => {
 });
 
 /**
- * The shared browser meets the scenarios in the order they are declared, unless DETOUR_E2E_SEED
- * shuffles them: a verdict that depends on what ran before (a connection left pending by a
- * blackhole, reused once the firewall is cleared) then fails instead of passing by luck. Seed
- * 432572257 still fails two (issue 12, item 8), so CI keeps the declared order until they are fixed.
+ * The shared browser meets the scenarios in a new order on every run, so a verdict that depends on
+ * what ran before (a connection left pending by a blackhole, reused once the firewall is cleared)
+ * fails instead of passing by luck. The seed is printed: DETOUR_E2E_SEED=<n> replays an order, and
+ * DETOUR_E2E_SEED=declared keeps the order the scenarios are declared in.
  */
-const seed = process.env.DETOUR_E2E_SEED === undefined ? undefined : Number(process.env.DETOUR_E2E_SEED);
-console.log(seed === undefined ? 'scenario order: as declared (DETOUR_E2E_SEED=<n> shuffles it)' : `scenario order seed: ${seed}`);
+const seedSetting = process.env.DETOUR_E2E_SEED;
+const seed = seedSetting === 'declared' ? undefined : seedSetting === undefined || seedSetting === '' ? Math.floor(Math.random() * 2 ** 31) : Number(seedSetting);
+if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`DETOUR_E2E_SEED must be an integer or "declared", got ${JSON.stringify(seedSetting)}`);
+console.log(seed === undefined ? 'scenario order: as declared' : `scenario order seed: ${seed} (DETOUR_E2E_SEED=${seed} replays it)`);
 function shuffled<T>(items: readonly T[], salt: number): T[] {
   if (seed === undefined) return [...items];
   // mulberry32: small, seedable, enough to permute a list.
@@ -72,7 +74,7 @@ async function check(browser: LabBrowser, target: Target, name: ScenarioName): P
   const expected = expectedVerdict(scenario, browser.name);
   const state = await verdictFor(browser, scenario);
   const verdict = state.verdict?.verdict;
-  const why = JSON.stringify({ verdict, failures: state.failures });
+  const why = JSON.stringify({ seed: seed ?? 'declared', verdict, failures: state.failures });
   expect(verdict?.kind, why).toBe(expected.kind);
   if (expected.method) expect(verdict?.method, why).toBe(expected.method);
   if (expected.localCause) expect(verdict?.localCause, why).toBe(expected.localCause);
