@@ -9,7 +9,9 @@
  *    verdicts were right;
  * 2. the status check (scripts/bench-status.ts): "check all" over the whole catalog, every provider
  *    working, and three blocked three ways;
- * 3. once, the engine's throughput on a batch of observations (scripts/bench-engine.ts).
+ * 3. the way around (scripts/bench-alternatives.ts): with the popup open, the time from the verdict
+ *    to every alternative shown in its state, mirrors included;
+ * 4. once, the engine's throughput on a batch of observations (scripts/bench-engine.ts).
  *
  *   npm run bench -- --runs 10 [--scenarios tcp-blackhole,tls-sni-reset] [--browsers chromium,firefox-mv3]
  *   npm run bench -- --scenarios none          (only the status check and the engine)
@@ -22,6 +24,7 @@ import { benchStatusCheck } from './bench-status';
 import type { HostState } from '../lib/messages';
 import type { LabBrowser } from '../test/lab/lab-browser';
 import { benchEngine } from './bench-engine';
+import { ALTERNATIVES_SCENARIOS, benchAlternatives } from './bench-alternatives';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -91,6 +94,7 @@ try {
       }
     }
     const status: string[] = [];
+    const alternatives: string[] = [];
     const browser = await launchDetour(target, lab);
     try {
       for (const blocked of [false, true]) {
@@ -100,6 +104,13 @@ try {
         status.push(`| ${blocked ? 'three blocked (DNS, SNI reset, IP blackhole)' : 'every provider working'} | ${summary(samples.map((s) => s.ms))} | ${right}/${runs} |`);
       }
       console.error(`${target} status check: done`);
+      for (const name of ALTERNATIVES_SCENARIOS) {
+        const samples = [];
+        for (let i = 0; i < runs; i += 1) samples.push(await benchAlternatives(browser, lab, name));
+        const right = samples.filter((s) => s.right).length;
+        alternatives.push(`| ${name} | ${summary(samples.map((s) => s.fromVerdict))} | ${summary(samples.map((s) => s.fromFailure))} | ${right}/${runs} |`);
+      }
+      console.error(`${target} way around: done`);
     } finally {
       await browser.close();
     }
@@ -110,6 +121,12 @@ try {
     }
     tables.push(`\n### Status check, whole catalog, in ${target} (${runs} runs each, ms)\n`);
     tables.push('| catalog | check all, median | check all, p95 | every state right |', '|---|---|---|---|', ...status);
+    tables.push(`\n### The way around, shown in the open popup, in ${target} (${runs} runs each, ms)\n`);
+    tables.push(
+      '| scenario | from the verdict, median | from the verdict, p95 | from the failure, median | from the failure, p95 | every mirror measured, advice shown |',
+      '|---|---|---|---|---|---|',
+      ...alternatives,
+    );
     // Each browser's tables as soon as they are measured: a later browser failing loses nothing.
     for (const line of tables.splice(0)) console.log(line);
   }
