@@ -71,7 +71,7 @@ export function VerdictCard({ stored, probing, now, onCheck }: {
         </details>
       )}
       {onCheck && (
-        <button type="button" class="secondary small" disabled={probing} onClick={onCheck}>
+        <button type="button" class="secondary small" data-testid="check-again" disabled={probing} onClick={onCheck}>
           {probing ? t('verdictChecking') : t('verdictCheckAgain')}
         </button>
       )}

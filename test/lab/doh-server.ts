@@ -8,10 +8,15 @@
  *
  * GET /dns-query?dns=<base64url> and POST /dns-query (application/dns-message) both work, with
  * `Access-Control-Allow-Origin: *` so a page or a service worker can read the answer.
+ *
+ * With `tls` it is served over HTTPS, HTTP/2 or HTTP/1.1: what a browser's own DNS over HTTPS needs
+ * (Firefox's network.trr.uri must be https), as test/e2e/secure-dns.test.ts uses it.
  */
 import http from 'node:http';
+import http2 from 'node:http2';
 import type net from 'node:net';
 import { answerQuery, type ZoneAnswer } from './dns-server';
+import type { KeyPair } from './pki';
 
 export interface DohServer {
   url: string;
@@ -31,6 +36,8 @@ export async function startDohServer(options: {
   port?: number;
   /** Where answers come from: usually the honest DnsServer, so DoH and the control agree. */
   zone: { lookup(name: string): ZoneAnswer };
+  /** Serve over HTTPS with this certificate (one the lab root issued). */
+  tls?: KeyPair;
 }): Promise<DohServer> {
   const sockets = new Set<net.Socket>();
   const cors = {
@@ -40,7 +47,7 @@ export async function startDohServer(options: {
     'cache-control': 'no-store',
   };
 
-  const server = http.createServer(async (req, res) => {
+  const handler = async (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://doh');
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors);
@@ -76,7 +83,10 @@ export async function startDohServer(options: {
     if (!reply) return; // the zone says `drop`: no answer, as over UDP
     res.writeHead(200, { ...cors, 'content-type': 'application/dns-message', 'content-length': reply.length });
     res.end(Buffer.from(reply));
-  });
+  };
+  const server = options.tls
+    ? http2.createSecureServer({ key: options.tls.key, cert: options.tls.cert, allowHTTP1: true }, handler)
+    : http.createServer(handler);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -87,7 +97,7 @@ export async function startDohServer(options: {
   });
   const port = (server.address() as net.AddressInfo).port;
   const handle: DohServer = {
-    url: `http://${options.host}:${port}/dns-query`,
+    url: `${options.tls ? 'https' : 'http'}://${options.host}:${port}/dns-query`,
     host: options.host,
     port,
     queries: [],

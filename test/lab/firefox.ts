@@ -223,6 +223,10 @@ export async function launchFirefox(options: FirefoxLaunchOptions): Promise<LabB
            Services.cache2.clear();`,
         );
       },
+      async setPrefs(prefs) {
+        const setter = (value: unknown) => (typeof value === 'number' ? 'setIntPref' : typeof value === 'boolean' ? 'setBoolPref' : 'setStringPref');
+        await chromeEval(browser, Object.entries(prefs).map(([name, value]) => `Services.prefs.${setter(value)}(${JSON.stringify(name)}, ${JSON.stringify(value)});`).join('\n'));
+      },
       waitForMessage: (message, predicate, timeoutMs = 10_000) => pollMessage((m) => send(m), message, predicate, timeoutMs),
       async screenshot(pagePath, file, viewport = { width: 400, height: 600 }) {
         const page = await browser.newPage();

@@ -49,6 +49,8 @@ export interface LabBrowser {
    * a DNS answer for a minute whatever its TTL).
    */
   resetNetworkState(): Promise<void>;
+  /** Firefox only: sets prefs while it runs, as a user does in its settings (DNS over HTTPS, say). */
+  setPrefs?(prefs: Record<string, string | number | boolean>): Promise<void>;
   /** Opens extensionBaseUrl + path at the given viewport (default 400x600) and writes a PNG. */
   screenshot(path: string, file: string, viewport?: { width: number; height: number }): Promise<void>;
   /**
