@@ -188,9 +188,11 @@ export class ProbeScheduler {
     try {
       const measured = await this.deps.measure(trigger);
       observations = assembleObservations(measured, failureAtAssembly(trigger.failure, this.deps.loggedFailure?.(trigger)));
-      // A slow page was still arriving when the stall detector set this run off: that long, at least.
-      if (observations.failure?.class === 'slow' && observations.failure.elapsedMs === undefined && startedAt > trigger.startedAt) {
-        observations.failure.elapsedMs = startedAt - trigger.startedAt;
+      // A page still arriving (slow), or not answering at all (stalled), when the stall detector set
+      // this run off: that long, at least ("has not answered for 4 s", not "for 0 s").
+      const waited = observations.failure?.class === 'slow' || observations.failure?.class === 'stalled';
+      if (observations.failure && waited && observations.failure.elapsedMs === undefined && startedAt > trigger.startedAt) {
+        observations.failure.elapsedMs = Math.round(startedAt - trigger.startedAt);
       }
     } catch (error) {
       // A bug in a probe must not leave the user with a spinner; the engine says it could not tell.

@@ -26,6 +26,8 @@
  * | tcp-reset        | net::ERR_CONNECTION_RESET             | NS_ERROR_NET_RESET                          | Error code 2152398868 |
  * | tcp-refused      | net::ERR_CONNECTION_REFUSED           | NS_ERROR_CONNECTION_REFUSED                 | Error code 2152398861 |
  * | tls-sni-reset    | net::ERR_CONNECTION_RESET             | NS_ERROR_NET_RESET                          | Error code 2152398868 |
+ * | tls-sni-drop     | nothing within the stall time (4 s)   | the same                                    | nothing               |
+ * | tls-sni-reset-late | nothing within the stall time; net::ERR_CONNECTION_RESET later (it retries the handshake) | nothing within the stall time (it retries the handshake) | nothing |
  * | http-451         | no error, 451                         | no error, 451                               | completed             |
  * | tls-interception | net::ERR_CERT_AUTHORITY_INVALID       | localized: "Peer’s Certificate issuer is not recognized." (ru: "Издатель сертификата узла не распознан.") | Error code 2153390067 (SEC_ERROR_UNKNOWN_ISSUER) |
  * | site-down        | net::ERR_CONNECTION_REFUSED           | NS_ERROR_CONNECTION_REFUSED                 | Error code 2152398861 |
@@ -71,6 +73,7 @@ export type ScenarioName =
   | 'tcp-refused'
   | 'tls-sni-reset'
   | 'tls-sni-drop'
+  | 'tls-sni-reset-late'
   | 'throttled'
   | 'http-451'
   | 'tls-interception'
@@ -397,6 +400,23 @@ const list: Scenario[] = [
       internet(lab, {
         siteHttps: lab.censor(
           sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https, action: 'silent' }),
+          lab.site.https,
+        ),
+      }),
+    browsers: { chromium: { kind: 'stalls' }, firefox: { kind: 'stalls' } },
+    verdict: { kind: 'censorship', method: 'tls' },
+  },
+  {
+    name: 'tls-sni-reset-late',
+    description:
+      "The ClientHello with a listed name is held 3 s, then reset; the provider's other names on the same IP, plain HTTP and a bare-IP handshake still work.",
+    reasoning:
+      "The connect succeeds and the named handshake fails only after a wait (Firefox retries it, so the page hangs for longer than the stall time): another of the provider's names loads over TLS from the same address and the control handshakes, so it is the name that is filtered, method tls, not a TCP timeout.",
+    url: LAB_SITE_URL,
+    setup: (lab) =>
+      internet(lab, {
+        siteHttps: lab.censor(
+          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https, resetAfterMs: 3000 }),
           lab.site.https,
         ),
       }),

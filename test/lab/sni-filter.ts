@@ -23,6 +23,8 @@ export interface SniFilterOptions {
   onClientHello?: (info: ClientHelloInfo & { blocked: boolean }) => void;
   /** What to do on a blocked SNI; default reset (RST). `silent` models Russia's TLS-timeout variant. */
   action?: 'reset' | 'silent';
+  /** With `reset`: hold the connection this long after the ClientHello before the reset. */
+  resetAfterMs?: number;
 }
 
 const MAX_HELLO_BYTES = 64 * 1024;
@@ -103,7 +105,11 @@ export function sniFilter(options: SniFilterOptions): ConnectionHandler {
       const isBlocked = sni !== null && blocked.has(sni);
       options.onClientHello?.({ sni, remoteAddress: socket.remoteAddress ?? '', blocked: isBlocked });
       if (isBlocked) {
-        if (options.action !== 'silent') socket.resetAndDestroy();
+        if (options.action === 'silent') return;
+        if (options.resetAfterMs) {
+          const timer = setTimeout(() => socket.resetAndDestroy(), options.resetAfterMs);
+          socket.once('close', () => clearTimeout(timer));
+        } else socket.resetAndDestroy();
         return;
       }
       // Put the bytes back; Node's TLS server reads a socket's buffered data before its handle's.

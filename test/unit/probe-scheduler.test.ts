@@ -47,6 +47,20 @@ describe('probe scheduler', () => {
     expect(activity).toEqual([true, false]);
   });
 
+  it('a stalled or slow page carries how long it had been waiting when its run started', async () => {
+    let seen: Observations | undefined;
+    const { s } = scheduler(memoryStorage(), async (t) => ({ url: t.url, host: t.host }), (o) => ((seen = o), verdict('censorship')));
+    for (const cls of ['stalled', 'slow'] as const) {
+      const startedAt = Date.now() - 4000;
+      await s.trigger({ host: `${cls}.example.org`, url: `https://${cls}.example.org/`, failure: { class: cls, error: cls }, startedAt, reason: 'failure' });
+      expect(seen?.failure?.elapsedMs).toBeGreaterThanOrEqual(4000);
+      expect(seen?.failure?.elapsedMs).toBeLessThan(5000);
+    }
+    // A browser error has no waiting time to add.
+    await s.trigger({ ...trigger('reset.example.org'), startedAt: Date.now() - 4000 });
+    expect(seen?.failure?.elapsedMs).toBeUndefined();
+  });
+
   it('after "clear all data", a new failure starts its own run instead of joining one whose verdict is discarded', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
