@@ -4,6 +4,9 @@
  * row here, not a browser run.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { classify } from '../../engine/verdict';
+import type { Observations } from '../../engine/types';
 import { assembleObservations, type ProbeMeasurements } from '../../lib/probes/assemble-observations';
 
 const HOST = 'mail.example.org';
@@ -65,6 +68,36 @@ describe('assembleObservations', () => {
     expect(assembleObservations(base(), undefined)).toMatchObject({ tcp: [], tls: [] });
     // The browser's own name wins over the retry's.
     expect(assembleObservations(refused, { class: 'reset' }).tls).toEqual([{ serverName: HOST, ok: false, failure: 'reset' }]);
+  });
+
+  it("the page's own 5xx the browser got over HTTPS is an answer from the real server, even when the retry failed", () => {
+    const served = { class: 'http-status' as const, error: 'HTTP 503' };
+    // A retry that failed at once (seen in Chromium right after its caches were cleared).
+    const failedRetry = base({ retry: { url: `https://${HOST}/`, ok: false, failure: 'unknown', elapsedMs: 1 } });
+    expect(assembleObservations(failedRetry, served).http![0]).toEqual({ url: `https://${HOST}/`, ok: true, status: 503 });
+    // The retry's own answer says more (headers, body): it alone stands.
+    const answered = base({ retry: { url: `https://${HOST}/`, ok: true, status: 503, title: 'Service Unavailable' } });
+    expect(assembleObservations(answered, served).http).toEqual([{ url: `https://${HOST}/`, ok: true, status: 503, title: 'Service Unavailable' }]);
+    // Plain HTTP could be anyone's answer; a redirect loop is not a status.
+    expect(assembleObservations(base({ url: `http://${HOST}/`, retry: undefined }), served).http).toEqual([]);
+    expect(assembleObservations(failedRetry, { class: 'http-status', error: 'net::ERR_TOO_MANY_REDIRECTS' }).http!.some((h) => h.ok)).toBe(false);
+
+    // What the user is told: the lab's site-503 in Chromium, as the 10-run bench met it 4 times in 10
+    // (the retry and both siblings failing at once), was "censorship"; it is an outage.
+    const recorded = JSON.parse(readFileSync('test/fixtures/lab/chromium-site-503.json', 'utf8')).observations as Observations;
+    const measured: ProbeMeasurements = {
+      url: recorded.url,
+      host: recorded.host,
+      observedAt: recorded.observedAt!,
+      canaries: recorded.canaries,
+      doh: recorded.dns!.filter((d) => d.kind === 'doh'),
+      retry: { url: recorded.url, ok: false, failure: 'unknown', elapsedMs: 1 },
+      plainRoot: { url: `http://${recorded.host}/`, ok: false, failure: 'ignored', elapsedMs: 26 },
+      siblings: recorded.siblings!.map((sib) => ({ host: sib.host, ok: false, elapsedMs: 3, failure: 'unknown' as const })),
+      control: { control: recorded.control! },
+      addresses: [],
+    };
+    expect(classify(assembleObservations(measured, served))).toMatchObject({ kind: 'outage' });
   });
 
   it('bare addresses: an answer proves TCP, a timeout proves nothing gets through, a quick failure proves nothing', () => {
