@@ -66,11 +66,10 @@ async function measure(browser: LabBrowser, lab: Parameters<typeof applyScenario
   const finished = state.verdict.finishedAt;
   const expected = expectedVerdict(scenario, target === 'chromium' ? 'chromium' : 'firefox');
   const v = state.verdict.verdict;
-  return {
-    fromFailure: finished - failureAt,
-    fromNavigation: finished - started,
-    correct: v.kind === expected.kind && (v.method ?? v.localCause) === (expected.method ?? expected.localCause),
-  };
+  const correct = v.kind === expected.kind && (v.method ?? v.localCause) === (expected.method ?? expected.localCause);
+  // A wrong verdict is a finding: say what it was and from what, so a rare one can be chased.
+  if (!correct) console.error(`${target} ${name}: wrong verdict ${v.kind} ${v.method ?? v.localCause ?? ''}: ${v.evidence.map((e) => e.code).join(' ')}; failures ${JSON.stringify(state.failures.map((f) => [f.class, f.error]))}`);
+  return { fromFailure: finished - failureAt, fromNavigation: finished - started, correct };
 }
 
 const summary = (values: number[]) => `${percentile(values, 50)} | ${percentile(values, 95)}`;
