@@ -17,7 +17,7 @@ function detail(p: ProviderStatus): string | undefined {
 function Row({ p, now, onCheck }: { p: ProviderStatus; now: number; onCheck: (key: string) => void }) {
   const extra = detail(p);
   return (
-    <li class={`card provider state-${p.state}`} data-key={p.key} data-state={p.state} aria-busy={p.checking}>
+    <li class={`card provider state-${p.state}`} data-key={p.key} data-state={p.state} data-checking={String(p.checking)} aria-busy={p.checking}>
       <div class="provider-line">
         <span class="provider-name">{p.name}</span>
         <span class="provider-state">{p.checking ? t('statusChecking') : t(`statusState_${p.state}`)}</span>

@@ -104,7 +104,8 @@ describe.each<Target>(TARGETS)('%s', (target) => {
     await catalogInternet(world.lab, { riseup: 'dns' });
     await freshStart(browser);
     const row = await browser.clickInExtension('popup.html?view=status', '[data-key=riseup] button', '[data-key=riseup]', {
-      ready: (d) => d.state === 'blocked',
+      // The verdict is stored a moment before the check is over: wait for both, as the user's eye does.
+      ready: (d) => d.state === 'blocked' && d.checking === 'false',
       timeoutMs: 15_000,
     });
     expect(row.text).toMatch(/Blocked/);
