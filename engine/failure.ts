@@ -54,3 +54,18 @@ export interface ClassifiedFailure {
 export function isFailureClass(value: unknown): value is FailureClass {
   return typeof value === 'string' && (FAILURE_CLASSES as readonly string[]).includes(value);
 }
+
+/**
+ * The error text of a page that answered with a failing status (a main-frame 5xx, a 451): what the
+ * browser's report of the page is stored as, and what the probes read the status back from.
+ */
+export function httpStatusError(status: number): string {
+  return `HTTP ${status}`;
+}
+
+/** The status httpStatusError() wrote, or undefined for any other text. */
+export function statusOfHttpStatusError(error: string | undefined): number | undefined {
+  if (error === undefined || error.length !== 8 || !error.startsWith('HTTP ')) return undefined;
+  const status = Number(error.slice(5));
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined;
+}

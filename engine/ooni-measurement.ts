@@ -17,6 +17,7 @@
  * dropped: a UDP resolver abroad is neither the user's resolver nor tamper-proof.
  */
 import { parseControlResponse } from './control-protocol';
+import { httpStatusError } from './failure';
 import { asciiHost, urlParts } from './hosts';
 import { canonicalIp, isIp, parseEndpoint } from './ip';
 import { ooniDnsFailure, ooniFailureClass } from './ooni-failures';
@@ -337,7 +338,7 @@ export function ooniToObservations(measurement: unknown): { meta: OoniMeta; obse
   const classified = serverFaultOf(failureString) ? { class: 'http-status' as const } : ooniFailureClass(failureString);
   if (classified) failure = { ...classified, error: failureString };
   else if (final && !final.ok && final.failure) failure = { class: final.failure, error: 'request failed' };
-  else if (final?.status === 451) failure = { class: 'http-status', error: 'HTTP 451' };
+  else if (final?.status === 451) failure = { class: 'http-status', error: httpStatusError(451) };
 
   const probeCc = str(measurement.probe_cc);
   const observations: Observations = {

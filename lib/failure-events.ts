@@ -5,6 +5,7 @@
 import { classifyBrowserError } from './browser-errors';
 import type { FailureEvent } from './failure-log';
 import { hostOf, redactUrl } from '../engine/hosts';
+import { httpStatusError } from '../engine/failure';
 
 /** The fields Detour reads from webNavigation.onErrorOccurred (same in both browsers). */
 export interface NavigationErrorDetails {
@@ -75,7 +76,7 @@ export function fromCompleted(details: RequestDetails): FailureEvent | undefined
     ...common,
     class: 'http-status',
     status,
-    error: `HTTP ${status}`,
+    error: httpStatusError(status),
     source: 'response',
     resourceType: details.type,
   };

@@ -7,7 +7,7 @@
  * Only what was observed goes in: an absent field means "not probed", an empty list "probed, nothing
  * came back"; the engine treats the two differently.
  */
-import type { FailureClass } from '../../engine/failure';
+import { statusOfHttpStatusError, type FailureClass } from '../../engine/failure';
 import { ipFamily } from '../../engine/ip';
 import type {
   CanaryObservation,
@@ -75,13 +75,6 @@ function stepFailure(failure: KnownFailure | undefined, retry: PageResult | unde
   return retry.certificate ? { class: retry.failure, certificate: retry.certificate } : { class: retry.failure };
 }
 
-/** The status of a page that answered with an error status: `HTTP 503`, as lib/failure-events.ts words it. */
-function answeredStatus(failure: KnownFailure | undefined): number | undefined {
-  if (failure?.class !== 'http-status' || !failure.error?.startsWith('HTTP ') || failure.error.length !== 8) return undefined;
-  const status = Number(failure.error.slice(5));
-  return Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined;
-}
-
 const connectFailure = (c: FailureClass | undefined) => c === 'refused' || c === 'timeout' || c === 'unreachable';
 const handshakeFailure = (c: FailureClass | undefined) => c === 'reset' || c === 'tls' || c === 'closed' || c === 'certificate';
 
@@ -130,7 +123,7 @@ export function assembleObservations(m: ProbeMeasurements, failure: KnownFailure
   // The browser itself got the page's answer from the real server over HTTPS (a 5xx on the page, or
   // 451: lib/failure-events.ts): that answer was measured, whatever the retry met moments later. Only
   // when the retry got none, whose headers and body say more (a CDN's challenge page).
-  const status = https && !retry?.ok ? answeredStatus(failure) : undefined;
+  const status = https && !retry?.ok && failure?.class === 'http-status' ? statusOfHttpStatusError(failure.error) : undefined;
   if (status !== undefined) http.push({ url: m.url, ok: true, status });
   for (const page of [retry, m.plainRoot]) {
     if (!page) continue;
