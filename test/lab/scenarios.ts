@@ -49,7 +49,7 @@ import { LAB_CANARIES, LAB_NAMES, LAB_SITE_TITLE } from './lab';
 import type { LabProxy } from './lab-browser';
 import { resetOnAccept, type ConnectionHandler } from './listener';
 import { LAB_DOH_PORT, LAB_IPS, LAB_LOOPBACK, LAB_SINKHOLE_IP, setUplink } from './network';
-import { sniFilter } from './sni-filter';
+import { sniFilter, type SniFilterOptions } from './sni-filter';
 import {
   canary,
   httpHandler,
@@ -189,6 +189,16 @@ export async function internet(lab: Lab, options: InternetOptions = {}): Promise
     lab.listen(LAB_IPS.canaryA, 80, httpHandler(canary('success'))),
     lab.listen(LAB_IPS.canaryB, 80, httpHandler(canary('204'))),
   ]);
+}
+
+/**
+ * The lab internet with an SNI filter before the site's HTTPS for the browser (the control is not
+ * filtered): the listed names (login.mailbox.org, mailbox.org) get `how`, a reset by default; the
+ * provider's other names on the same address pass.
+ */
+function filterListedNames(lab: Lab, how: Pick<SniFilterOptions, 'action' | 'resetAfterMs'> = {}): Promise<void> {
+  const filter = sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https, ...how });
+  return internet(lab, { siteHttps: lab.censor(filter, lab.site.https) });
 }
 
 /**
@@ -376,13 +386,7 @@ const list: Scenario[] = [
     reasoning:
       'TLS with the listed name is reset while the control handshakes, and another of the provider\'s names loads over TLS from the same address: the name is what is filtered (SNI), method tls.',
     url: LAB_SITE_URL,
-    setup: (lab) =>
-      internet(lab, {
-        siteHttps: lab.censor(
-          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https }),
-          lab.site.https,
-        ),
-      }),
+    setup: (lab) => filterListedNames(lab),
     browsers: {
       chromium: chromiumError('net::ERR_CONNECTION_RESET'),
       firefox: firefoxError('NS_ERROR_NET_RESET', 'Error code 2152398868'),
@@ -396,13 +400,7 @@ const list: Scenario[] = [
     reasoning:
       'The page stalls after the TCP connect: another of the provider\'s names loads over TLS from the same address and the control handshakes, so the named handshake is what hangs (SNI), method tls, not a TCP timeout.',
     url: LAB_SITE_URL,
-    setup: (lab) =>
-      internet(lab, {
-        siteHttps: lab.censor(
-          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https, action: 'silent' }),
-          lab.site.https,
-        ),
-      }),
+    setup: (lab) => filterListedNames(lab, { action: 'silent' }),
     browsers: { chromium: { kind: 'stalls' }, firefox: { kind: 'stalls' } },
     verdict: { kind: 'censorship', method: 'tls' },
   },
@@ -413,13 +411,7 @@ const list: Scenario[] = [
     reasoning:
       "The connect succeeds and the named handshake fails only after a wait (Firefox retries it, so the page hangs for longer than the stall time): another of the provider's names loads over TLS from the same address and the control handshakes, so it is the name that is filtered, method tls, not a TCP timeout.",
     url: LAB_SITE_URL,
-    setup: (lab) =>
-      internet(lab, {
-        siteHttps: lab.censor(
-          sniFilter({ blocked: [LAB_NAMES.site, LAB_NAMES.siteDomain], pass: lab.site.https, resetAfterMs: 3000 }),
-          lab.site.https,
-        ),
-      }),
+    setup: (lab) => filterListedNames(lab, { resetAfterMs: 3000 }),
     browsers: { chromium: { kind: 'stalls' }, firefox: { kind: 'stalls' } },
     verdict: { kind: 'censorship', method: 'tls' },
   },
