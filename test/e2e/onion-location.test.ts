@@ -30,7 +30,9 @@ describe.each(TARGETS)('%s', (target) => {
       await freshStart(browser);
       await applyScenario(world.lab, ok);
       await browser.navigate(ok.url);
-      expect((await browser.sendMessage<HostState>({ type: 'get-state', host })).announcedOnions).toHaveLength(1);
+      // The header is remembered as the response arrives, written a moment after the page loaded.
+      const learned = await browser.waitForMessage<HostState>({ type: 'get-state', host }, (s) => (s.announcedOnions?.length ?? 0) > 0, 5000);
+      expect(learned.announcedOnions).toHaveLength(1);
       // Leave the page before the lab changes: a request of it cut by the change would be logged as a
       // failure, probed mid-change, and its verdict reused for the blocked visit (fresh for 60 s).
       await browser.navigate('about:blank');
