@@ -23,10 +23,11 @@ export function CatalogStatus() {
   const [check, setCheck] = useState<CatalogUpdateCheck>();
 
   useEffect(() => {
+    // Both read before either is shown: the catalog in use never appears with "not checked yet".
     const load = async () => {
-      setInUse((await providersInUse()).inUse);
-      const stored = await browser.storage.local.get(STORAGE_KEYS.catalogUpdateCheck);
+      const [{ inUse: current }, stored] = await Promise.all([providersInUse(), browser.storage.local.get(STORAGE_KEYS.catalogUpdateCheck)]);
       setCheck(parseCatalogUpdateCheck(stored[STORAGE_KEYS.catalogUpdateCheck]));
+      setInUse(current);
     };
     void load();
     return onStateChanged(() => void load(), { keys: [STORAGE_KEYS.catalogUpdate, STORAGE_KEYS.catalogUpdateCheck] });
