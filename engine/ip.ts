@@ -18,83 +18,80 @@
  * expression and never throws.
  */
 
-export interface SpecialPurposeRange {
-  /** As IANA writes it, "prefix/length". */
-  readonly range: string;
-  /** The registry's name and the defining RFC, for a reader checking the table. */
-  readonly name: string;
-  /** Judged by the IPv4 address in the last 32 bits instead of being refused. */
-  readonly carriesIpv4?: true;
-}
-
-const r = (range: string, name: string): SpecialPurposeRange => ({ range, name });
-
-export const SPECIAL_PURPOSE_RANGES: readonly SpecialPurposeRange[] = [
+/**
+ * The ranges, as IANA writes them ("prefix/length"). Beside each, the registry's name and the
+ * defining RFC, for a reader checking the table (test/unit/engine/ip-ranges.test.ts checks every row
+ * has one). Comments, not strings: the background carries the table, not its citations.
+ */
+export const SPECIAL_PURPOSE_RANGES: readonly string[] = [
   // IANA IPv4 Special-Purpose Address Registry.
-  r('0.0.0.0/8', '"This network" (RFC 791 §3.2)'),
-  r('0.0.0.0/32', '"This host on this network" (RFC 1122 §3.2.1.3)'),
-  r('10.0.0.0/8', 'Private-Use (RFC 1918)'),
-  r('100.64.0.0/10', 'Shared Address Space (RFC 6598)'),
-  r('127.0.0.0/8', 'Loopback (RFC 1122 §3.2.1.3)'),
-  r('169.254.0.0/16', 'Link Local (RFC 3927)'),
-  r('172.16.0.0/12', 'Private-Use (RFC 1918)'),
-  r('192.0.0.0/24', 'IETF Protocol Assignments (RFC 6890 §2.1)'),
-  r('192.0.0.0/29', 'IPv4 Service Continuity Prefix (RFC 7335)'),
-  r('192.0.0.8/32', 'IPv4 dummy address (RFC 7600)'),
-  r('192.0.0.9/32', 'Port Control Protocol Anycast (RFC 7723)'),
-  r('192.0.0.10/32', 'Traversal Using Relays around NAT Anycast (RFC 8155)'),
-  r('192.0.0.170/32', 'NAT64/DNS64 Discovery (RFC 8880, RFC 7050 §2.2)'),
-  r('192.0.0.171/32', 'NAT64/DNS64 Discovery (RFC 8880, RFC 7050 §2.2)'),
-  r('192.0.2.0/24', 'Documentation (TEST-NET-1) (RFC 5737)'),
-  r('192.31.196.0/24', 'AS112-v4 (RFC 7535)'),
-  r('192.52.193.0/24', 'AMT (RFC 7450)'),
-  r('192.88.99.0/24', 'Deprecated (6to4 Relay Anycast) (RFC 7526)'),
-  r('192.88.99.2/32', '6a44-relay anycast address (RFC 6751)'),
-  r('192.168.0.0/16', 'Private-Use (RFC 1918)'),
-  r('192.175.48.0/24', 'Direct Delegation AS112 Service (RFC 7534)'),
-  r('198.18.0.0/15', 'Benchmarking (RFC 2544)'),
-  r('198.51.100.0/24', 'Documentation (TEST-NET-2) (RFC 5737)'),
-  r('203.0.113.0/24', 'Documentation (TEST-NET-3) (RFC 5737)'),
-  r('240.0.0.0/4', 'Reserved (RFC 1112 §4)'),
-  r('255.255.255.255/32', 'Limited Broadcast (RFC 8190, RFC 919 §7)'),
+  '0.0.0.0/8', // "This network" (RFC 791 §3.2)
+  '0.0.0.0/32', // "This host on this network" (RFC 1122 §3.2.1.3)
+  '10.0.0.0/8', // Private-Use (RFC 1918)
+  '100.64.0.0/10', // Shared Address Space (RFC 6598)
+  '127.0.0.0/8', // Loopback (RFC 1122 §3.2.1.3)
+  '169.254.0.0/16', // Link Local (RFC 3927)
+  '172.16.0.0/12', // Private-Use (RFC 1918)
+  '192.0.0.0/24', // IETF Protocol Assignments (RFC 6890 §2.1)
+  '192.0.0.0/29', // IPv4 Service Continuity Prefix (RFC 7335)
+  '192.0.0.8/32', // IPv4 dummy address (RFC 7600)
+  '192.0.0.9/32', // Port Control Protocol Anycast (RFC 7723)
+  '192.0.0.10/32', // Traversal Using Relays around NAT Anycast (RFC 8155)
+  '192.0.0.170/32', // NAT64/DNS64 Discovery (RFC 8880, RFC 7050 §2.2)
+  '192.0.0.171/32', // NAT64/DNS64 Discovery (RFC 8880, RFC 7050 §2.2)
+  '192.0.2.0/24', // Documentation (TEST-NET-1) (RFC 5737)
+  '192.31.196.0/24', // AS112-v4 (RFC 7535)
+  '192.52.193.0/24', // AMT (RFC 7450)
+  '192.88.99.0/24', // Deprecated (6to4 Relay Anycast) (RFC 7526)
+  '192.88.99.2/32', // 6a44-relay anycast address (RFC 6751)
+  '192.168.0.0/16', // Private-Use (RFC 1918)
+  '192.175.48.0/24', // Direct Delegation AS112 Service (RFC 7534)
+  '198.18.0.0/15', // Benchmarking (RFC 2544)
+  '198.51.100.0/24', // Documentation (TEST-NET-2) (RFC 5737)
+  '203.0.113.0/24', // Documentation (TEST-NET-3) (RFC 5737)
+  '240.0.0.0/4', // Reserved (RFC 1112 §4)
+  '255.255.255.255/32', // Limited Broadcast (RFC 8190, RFC 919 §7)
   // Not in that registry, but never a web server: IANA IPv4 Multicast Address Space Registry.
-  r('224.0.0.0/4', 'Multicast (RFC 5771)'),
+  '224.0.0.0/4', // Multicast (RFC 5771)
 
   // IANA IPv6 Address Space: only 2000::/3 is global unicast (RFC 4291 §2.4).
-  r('::/3', 'Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)'),
-  r('4000::/2', 'Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)'),
-  r('8000::/1', 'Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)'),
-  r('::/8', 'Reserved by IETF (IANA IPv6 Address Space, RFC 4291)'),
-  r('::/96', 'IPv4-compatible Address, deprecated (RFC 4291 §2.5.5.1): refused whatever IPv4 it carries'),
-  r('fec0::/10', 'Site-Local, deprecated (RFC 3879)'),
-  r('ff00::/8', 'Multicast (RFC 4291, IANA IPv6 Multicast Address Space)'),
+  '::/3', // Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)
+  '4000::/2', // Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)
+  '8000::/1', // Outside Global Unicast 2000::/3 (IANA IPv6 Address Space, RFC 4291)
+  '::/8', // Reserved by IETF (IANA IPv6 Address Space, RFC 4291)
+  '::/96', // IPv4-compatible Address, deprecated (RFC 4291 §2.5.5.1): refused whatever IPv4 it carries
+  'fec0::/10', // Site-Local, deprecated (RFC 3879)
+  'ff00::/8', // Multicast (RFC 4291, IANA IPv6 Multicast Address Space)
   // IANA IPv6 Special-Purpose Address Registry.
-  r('::1/128', 'Loopback Address (RFC 4291)'),
-  r('::/128', 'Unspecified Address (RFC 4291)'),
-  { range: '::ffff:0:0/96', name: 'IPv4-mapped Address (RFC 4291)', carriesIpv4: true },
-  { range: '64:ff9b::/96', name: 'IPv4-IPv6 Translat. (RFC 6052)', carriesIpv4: true },
-  r('64:ff9b:1::/48', 'IPv4-IPv6 Translat., local-use (RFC 8215)'),
-  r('100::/64', 'Discard-Only Address Block (RFC 6666)'),
-  r('100:0:0:1::/64', 'Dummy IPv6 Prefix (RFC 9780)'),
-  r('2001::/23', 'IETF Protocol Assignments (RFC 2928)'),
-  r('2001::/32', 'TEREDO (RFC 4380, RFC 8190)'),
-  r('2001:1::1/128', 'Port Control Protocol Anycast (RFC 7723)'),
-  r('2001:1::2/128', 'Traversal Using Relays around NAT Anycast (RFC 8155)'),
-  r('2001:1::3/128', 'DNS-SD Service Registration Protocol Anycast (RFC 9665)'),
-  r('2001:2::/48', 'Benchmarking (RFC 5180, RFC Errata 1752)'),
-  r('2001:3::/32', 'AMT (RFC 7450)'),
-  r('2001:4:112::/48', 'AS112-v6 (RFC 7535)'),
-  r('2001:10::/28', 'Deprecated (previously ORCHID) (RFC 4843)'),
-  r('2001:20::/28', 'ORCHIDv2 (RFC 7343)'),
-  r('2001:30::/28', 'Drone Remote ID Protocol Entity Tags (DETs) Prefix (RFC 9374)'),
-  r('2001:db8::/32', 'Documentation (RFC 3849)'),
-  r('2002::/16', '6to4 (RFC 3056)'),
-  r('2620:4f:8000::/48', 'Direct Delegation AS112 Service (RFC 7534)'),
-  r('3fff::/20', 'Documentation (RFC 9637)'),
-  r('5f00::/16', 'Segment Routing (SRv6) SIDs (RFC 9602)'),
-  r('fc00::/7', 'Unique-Local (RFC 4193, RFC 8190)'),
-  r('fe80::/10', 'Link-Local Unicast (RFC 4291)'),
+  '::1/128', // Loopback Address (RFC 4291)
+  '::/128', // Unspecified Address (RFC 4291)
+  '::ffff:0:0/96', // IPv4-mapped Address (RFC 4291): judged by the IPv4 it carries
+  '64:ff9b::/96', // IPv4-IPv6 Translat. (RFC 6052): judged by the IPv4 it carries
+  '64:ff9b:1::/48', // IPv4-IPv6 Translat., local-use (RFC 8215)
+  '100::/64', // Discard-Only Address Block (RFC 6666)
+  '100:0:0:1::/64', // Dummy IPv6 Prefix (RFC 9780)
+  '2001::/23', // IETF Protocol Assignments (RFC 2928)
+  '2001::/32', // TEREDO (RFC 4380, RFC 8190)
+  '2001:1::1/128', // Port Control Protocol Anycast (RFC 7723)
+  '2001:1::2/128', // Traversal Using Relays around NAT Anycast (RFC 8155)
+  '2001:1::3/128', // DNS-SD Service Registration Protocol Anycast (RFC 9665)
+  '2001:2::/48', // Benchmarking (RFC 5180, RFC Errata 1752)
+  '2001:3::/32', // AMT (RFC 7450)
+  '2001:4:112::/48', // AS112-v6 (RFC 7535)
+  '2001:10::/28', // Deprecated (previously ORCHID) (RFC 4843)
+  '2001:20::/28', // ORCHIDv2 (RFC 7343)
+  '2001:30::/28', // Drone Remote ID Protocol Entity Tags (DETs) Prefix (RFC 9374)
+  '2001:db8::/32', // Documentation (RFC 3849)
+  '2002::/16', // 6to4 (RFC 3056)
+  '2620:4f:8000::/48', // Direct Delegation AS112 Service (RFC 7534)
+  '3fff::/20', // Documentation (RFC 9637)
+  '5f00::/16', // Segment Routing (SRv6) SIDs (RFC 9602)
+  'fc00::/7', // Unique-Local (RFC 4193, RFC 8190)
+  'fe80::/10', // Link-Local Unicast (RFC 4291)
 ];
+
+/** Judged by the IPv4 address in their last 32 bits instead of being refused. */
+export const CARRIES_IPV4: ReadonlySet<string> = new Set(['::ffff:0:0/96', '64:ff9b::/96']);
 
 type Parsed = { family: 4; v4: number } | { family: 6; groups: number[] };
 
@@ -184,7 +181,7 @@ function parse(value: unknown): Parsed | undefined {
 }
 
 interface CompiledRange {
-  row: SpecialPurposeRange;
+  row: string;
   bits: number;
   /** IPv4: [address]; IPv6: the eight groups. */
   words: number[];
@@ -193,10 +190,10 @@ interface CompiledRange {
 function compile(family: 4 | 6): CompiledRange[] {
   const out: CompiledRange[] = [];
   for (const row of SPECIAL_PURPOSE_RANGES) {
-    const slash = row.range.indexOf('/');
-    const parsed = parse(row.range.slice(0, slash));
-    const bits = Number(row.range.slice(slash + 1));
-    if (!parsed) throw new Error(`engine/ip.ts: bad range ${row.range}`);
+    const slash = row.indexOf('/');
+    const parsed = parse(row.slice(0, slash));
+    const bits = Number(row.slice(slash + 1));
+    if (!parsed) throw new Error(`engine/ip.ts: bad range ${row}`);
     if (parsed.family !== family) continue;
     out.push({ row, bits, words: parsed.family === 4 ? [parsed.v4] : parsed.groups });
   }
@@ -221,16 +218,16 @@ function inV6(groups: number[], range: CompiledRange): boolean {
   return true;
 }
 
-function v4Range(address: number): SpecialPurposeRange | undefined {
+function v4Range(address: number): string | undefined {
   return V4_RANGES.find((range) => inV4(address, range))?.row;
 }
 
 /** undefined: global unicast. Otherwise the deciding row (for a carried IPv4, the IPv4 row). */
-function classify(parsed: Parsed): SpecialPurposeRange | undefined {
+function classify(parsed: Parsed): string | undefined {
   if (parsed.family === 4) return v4Range(parsed.v4);
   const g = parsed.groups;
   const row = V6_RANGES.find((range) => inV6(g, range))?.row;
-  return row?.carriesIpv4 ? v4Range(g[6]! * 0x10000 + g[7]!) : row;
+  return row && CARRIES_IPV4.has(row) ? v4Range(g[6]! * 0x10000 + g[7]!) : row;
 }
 
 function formatV4(address: number): string {
@@ -267,7 +264,7 @@ interface Facts {
   family: 4 | 6;
   canonical: string;
   /** undefined: global unicast. */
-  special: SpecialPurposeRange | undefined;
+  special: string | undefined;
 }
 
 /**
@@ -297,8 +294,8 @@ export function isIp(value: string): boolean {
   return facts(value) !== undefined;
 }
 
-/** The special-purpose range that keeps an address from being global unicast, if any. */
-export function specialPurposeRange(value: string): SpecialPurposeRange | undefined {
+/** The special-purpose range ("prefix/length") that keeps an address from being global unicast, if any. */
+export function specialPurposeRange(value: string): string | undefined {
   return facts(value)?.special;
 }
 

@@ -142,7 +142,11 @@ export default defineBackground({
       checker,
       reporter,
     });
-    browser.runtime.onMessage.addListener((message: unknown, sender) => handleMessage(messages, state, message, sender));
+    // Answered through sendResponse, which both browsers take: Chromium ignores a returned promise.
+    browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
+      void handleMessage(messages, state, message, sender).then(sendResponse);
+      return true;
+    });
 
     // Access given or taken back (a page's prompt, the browser's own settings): watch exactly that.
     const grantsChanged = () => void state.refreshGrants().then(observer.userDomainsChanged);

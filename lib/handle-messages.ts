@@ -228,15 +228,15 @@ export function fromOwnPage(sender: Sender | undefined, ownId: string, ownOrigin
   return sender.url.startsWith(origin);
 }
 
-/** Dispatches one message; every answer is JSON, errors included. */
+/** Dispatches one message; every answer is JSON, errors included, and it never rejects. */
 export async function handleMessage(table: MessageTable, state: DetourState, message: unknown, sender: Sender | undefined): Promise<unknown> {
   if (!fromOwnPage(sender, browser.runtime.id, browser.runtime.getURL(''))) return { error: 'forbidden-sender' } satisfies ErrorResponse;
   if (!message || typeof message !== 'object') return { error: 'bad-request' } satisfies ErrorResponse;
   const m = message as Record<string, unknown>;
   const entry = typeof m.type === 'string' && Object.prototype.hasOwnProperty.call(table, m.type) ? (table[m.type as RequestType] as MessageEntry<RequestType>) : undefined;
   if (!entry || !entry.valid(m)) return { error: 'bad-request' } satisfies ErrorResponse;
-  await state.ready;
   try {
+    await state.ready;
     return await entry.handle(m as unknown as RequestOf<RequestType>);
   } catch (error) {
     return { error: `failed: ${String(error)}` } satisfies ErrorResponse;
