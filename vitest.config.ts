@@ -7,7 +7,9 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [WxtVitest()],
+        // Built for no browser in particular: what a build keeps to its own browser through WXT's
+        // import.meta.env.BROWSER (lib/browser-errors.ts) runs here for both.
+        plugins: [WxtVitest({ browser: 'any' })],
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}', 'server/test/**/*.test.ts'],

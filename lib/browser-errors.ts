@@ -6,9 +6,14 @@
  * - Firefox webRequest: `NS_ERROR_NET_RESET`, or for TLS and certificate failures a localized sentence.
  * - Firefox webNavigation: `Error code 2152398868`, the decimal nsresult.
  * The values measured in both browsers are in test/unit/browser-errors.test.ts.
+ *
+ * A build reads its own browser's dialect only: WXT fixes `import.meta.env.BROWSER` at build time,
+ * so the other browser's tables are left out of the bundle (the background's budget, issue 9). The
+ * unit tests are built for neither browser (vitest.config.ts) and read both.
  */
 import type { CertificateProblem, ClassifiedFailure, FailureClass } from '../engine/failure';
 
+/** Chromium's net::ERR_ codes, without the prefix; every CERT_*, SSL_* and PROXY_* is read by its prefix. */
 const CHROMIUM: Record<string, FailureClass> = {
   NAME_NOT_RESOLVED: 'dns',
   NAME_RESOLUTION_FAILED: 'dns',
@@ -27,24 +32,15 @@ const CHROMIUM: Record<string, FailureClass> = {
   TIMED_OUT: 'timeout',
   ADDRESS_UNREACHABLE: 'unreachable',
   ADDRESS_INVALID: 'unreachable',
-  SSL_PROTOCOL_ERROR: 'tls',
-  SSL_VERSION_OR_CIPHER_MISMATCH: 'tls',
-  SSL_HANDSHAKE_NOT_COMPLETED: 'tls',
   BAD_SSL_CLIENT_AUTH_CERT: 'tls',
-  SSL_PINNED_KEY_NOT_IN_CERT_CHAIN: 'certificate',
   INTERNET_DISCONNECTED: 'network-down',
   NETWORK_CHANGED: 'network-down',
   NETWORK_IO_SUSPENDED: 'network-down',
   NETWORK_ACCESS_DENIED: 'network-down',
-  PROXY_CONNECTION_FAILED: 'proxy',
   TUNNEL_CONNECTION_FAILED: 'proxy',
-  PROXY_AUTH_UNSUPPORTED: 'proxy',
-  PROXY_AUTH_REQUESTED: 'proxy',
-  PROXY_CERTIFICATE_INVALID: 'proxy',
   MANDATORY_PROXY_CONFIGURATION_FAILED: 'proxy',
   SOCKS_CONNECTION_FAILED: 'proxy',
   SOCKS_CONNECTION_HOST_UNREACHABLE: 'proxy',
-  PROXY_HTTP_1_1_REQUIRED: 'proxy',
   HTTP_RESPONSE_CODE_FAILURE: 'http-status',
   INVALID_HTTP_RESPONSE: 'http-status',
   TOO_MANY_REDIRECTS: 'http-status',
@@ -232,22 +228,24 @@ function classifyNsresult(value: number): ClassifiedFailure {
   return { class: (name && FIREFOX_NAMES[name]) || 'unknown' };
 }
 
-/**
- * Classifies an `error` string from webRequest.onErrorOccurred or webNavigation.onErrorOccurred in
- * either browser. Unknown strings are `unknown`, never dropped: the raw string is kept beside the class.
- */
-export function classifyBrowserError(raw: string): ClassifiedFailure {
-  const error = raw.trim();
+const CHROMIUM_BUILD = import.meta.env.BROWSER !== 'firefox';
+const FIREFOX_BUILD = import.meta.env.BROWSER !== 'chrome';
+
+/** Chromium's `net::ERR_*`; undefined for anything else. */
+export function classifyChromiumError(error: string): ClassifiedFailure | undefined {
   const chromium = /^net::ERR_([A-Z0-9_]+)$/.exec(error);
-  if (chromium) {
-    const code = chromium[1]!;
-    const certificate = CHROMIUM_CERTIFICATE[code];
-    if (certificate) return { class: 'certificate', certificate };
-    if (code.startsWith('CERT_')) return { class: 'certificate', certificate: 'other' };
-    if (code.startsWith('SSL_')) return { class: 'tls' };
-    if (code.startsWith('PROXY_')) return { class: 'proxy' };
-    return { class: CHROMIUM[code] ?? 'unknown' };
-  }
+  if (!chromium) return undefined;
+  const code = chromium[1]!;
+  const certificate = CHROMIUM_CERTIFICATE[code];
+  if (certificate) return { class: 'certificate', certificate };
+  if (code.startsWith('CERT_')) return { class: 'certificate', certificate: 'other' };
+  if (code.startsWith('SSL_')) return { class: 'tls' };
+  if (code.startsWith('PROXY_')) return { class: 'proxy' };
+  return { class: CHROMIUM[code] ?? 'unknown' };
+}
+
+/** Firefox's nsresults, NS_* names, NSS names and security sentences; undefined for anything else. */
+export function classifyFirefoxError(error: string): ClassifiedFailure | undefined {
   const nsresult = /^Error code (\d+)$/.exec(error);
   if (nsresult) return classifyNsresult(Number(nsresult[1]));
   if (/^NS_(ERROR|BINDING)_[A-Z0-9_]+$/.test(error)) return { class: FIREFOX_NAMES[error] ?? 'unknown' };
@@ -258,5 +256,15 @@ export function classifyBrowserError(raw: string): ClassifiedFailure {
   for (const [pattern, classified] of FIREFOX_SECURITY_SENTENCES) {
     if (pattern.test(error)) return classified;
   }
-  return { class: 'unknown' };
+  return undefined;
+}
+
+/**
+ * Classifies an `error` string from webRequest.onErrorOccurred or webNavigation.onErrorOccurred, in
+ * the dialect of the browser the build is for. Unknown strings are `unknown`, never dropped: the raw
+ * string is kept beside the class.
+ */
+export function classifyBrowserError(raw: string): ClassifiedFailure {
+  const error = raw.trim();
+  return (CHROMIUM_BUILD ? classifyChromiumError(error) : undefined) ?? (FIREFOX_BUILD ? classifyFirefoxError(error) : undefined) ?? { class: 'unknown' };
 }

@@ -203,9 +203,13 @@ export async function ask<T extends keyof import('../../lib/messages').ResponseM
   message: { type: T } & Record<string, unknown>,
   sender: Record<string, unknown> = ownPageSender(),
 ): Promise<import('../../lib/messages').ResponseMap[T]> {
+  // As both browsers deliver it: the listener returns true and answers through sendResponse.
   const trigger = fakeBrowser.runtime.onMessage.trigger as unknown as (...args: unknown[]) => Promise<unknown[]>;
-  const [answer] = await trigger(message, sender);
-  return answer as import('../../lib/messages').ResponseMap[T];
+  let sendResponse!: (answer: unknown) => void;
+  const answered = new Promise<unknown>((resolve) => (sendResponse = resolve));
+  const returned = await trigger(message, sender, sendResponse);
+  if (!returned.includes(true)) throw new Error(`no listener kept the channel open for ${JSON.stringify(message)}`);
+  return (await answered) as import('../../lib/messages').ResponseMap[T];
 }
 
 /**
