@@ -112,6 +112,15 @@ export async function freshStart(browser: LabBrowser): Promise<void> {
 }
 
 /**
+ * The test tab leaves the last case's page, while the lab still serves it: a request of it still in
+ * flight (a throttled page's favicon) is aborted now, not cut by the next case's setup after the log
+ * was cleared, where its failure would count as that case's evidence.
+ */
+export async function leavePage(browser: LabBrowser): Promise<void> {
+  await browser.navigate('about:blank', { waitMs: 300 });
+}
+
+/**
  * Sets the scenario up, visits its URL like a user, and waits until Detour has recorded the failure
  * and (with `verdict`) finished probing it. Returns the state and how long the verdict took after
  * the navigation started.
@@ -122,6 +131,7 @@ export async function visit(
   scenario: Scenario,
   options: { verdict?: boolean; timeoutMs?: number } = {},
 ): Promise<{ state: HostState; verdictMs?: number }> {
+  await leavePage(browser);
   await applyScenario(lab, scenario);
   await freshStart(browser);
   const started = Date.now();
