@@ -18,6 +18,39 @@ const keyId = (key: string) => {
 };
 const when = (at: number) => new Date(at).toLocaleString(uiLanguage());
 
+/**
+ * A check runs in the page that started it (lib/catalog-for-pages.ts): one still "checking" this long
+ * after it began had its page closed under it. Each address gets two capped fetches, well within this.
+ */
+export const CHECK_INTERRUPTED_AFTER_MS = 5 * 60_000;
+
+/** The stored outcome (lib/catalog-update.ts) in the user's words. */
+export function checkOutcomeText(check: CatalogUpdateCheck, now: number): string {
+  switch (check.outcome) {
+    case 'checking':
+      return now - check.checkedAt > CHECK_INTERRUPTED_AFTER_MS ? t('catalogCheckInterrupted') : t('catalogCheckChecking');
+    case 'accepted':
+      return t('catalogCheckAccepted');
+    case 'no-update':
+    case 'replay':
+      return t('catalogCheckNoUpdate');
+    case 'network':
+    case 'http-status':
+      return t('catalogCheckUnreachable');
+    case 'bad-url':
+      return t('catalogCheckBadUrl');
+    case 'malformed-signature':
+    case 'unknown-key':
+    case 'bad-signature':
+      return t('catalogCheckBadSignature');
+    case 'expired':
+      return t('catalogCheckExpired');
+    default:
+      // 'malformed', 'invalid-catalog', 'too-large', and anything else storage holds (it is untrusted).
+      return t('catalogCheckInvalid');
+  }
+}
+
 export function CatalogStatus() {
   const [inUse, setInUse] = useState<CatalogInUse>();
   const [check, setCheck] = useState<CatalogUpdateCheck>();
@@ -41,7 +74,7 @@ export function CatalogStatus() {
         {inUse.source === 'update' ? t('catalogStatusUpdate', [inUse.from, when(inUse.acceptedAt)]) : t('catalogStatusShipped')}
       </p>
       {inUse.stale && <p class="status error">{t('catalogStatusStale')}</p>}
-      <p class="muted">{check ? t('catalogStatusLastCheck', [when(check.checkedAt), check.outcome]) : t('catalogStatusNeverChecked')}</p>
+      <p class="muted" data-outcome={check?.outcome}>{check ? t('catalogStatusLastCheck', [when(check.checkedAt), checkOutcomeText(check, Date.now())]) : t('catalogStatusNeverChecked')}</p>
       <p class="muted">{t('catalogStatusKeys', [keyId(CATALOG_KEYS.current), keyId(CATALOG_KEYS.backup)])}</p>
     </div>
   );
