@@ -11,7 +11,7 @@ import type { HostState } from '../../lib/messages';
 import { launchChromium } from '../lab/chromium';
 import { launchFirefox } from '../lab/firefox';
 import { LAB_NAMES, labControlDial, startLab, type Lab } from '../lab/lab';
-import type { LabBrowser, LabLocale } from '../lab/lab-browser';
+import { sleep, type LabBrowser, type LabLocale } from '../lab/lab-browser';
 import { LAB_LOOPBACK } from '../lab/network';
 import { applyScenario, LAB_CONTROL_URL, labExtensionSettings, type Scenario } from '../lab/scenarios';
 
@@ -105,19 +105,21 @@ export async function launchDetour(
 
 export const state = (browser: LabBrowser, host: string = SITE) => browser.sendMessage<HostState>({ type: 'get-state', host });
 
-/** Forget everything Detour recorded, and everything the browser cached, before the next case. */
-export async function freshStart(browser: LabBrowser): Promise<void> {
-  await browser.sendMessage({ type: 'clear-failures' });
-  await browser.resetNetworkState();
-}
+/** A moment for a request the reset cut to be reported, before the log is cleared. */
+const RESET_SETTLE_MS = 150;
 
 /**
- * The test tab leaves the last case's page, while the lab still serves it: a request of it still in
- * flight (a throttled page's favicon) is aborted now, not cut by the next case's setup after the log
- * was cleared, where its failure would count as that case's evidence.
+ * Forget everything the browser cached, and then everything Detour recorded, before the next case.
+ * In that order, and a moment apart: a request of the last case's page still in flight (a throttled
+ * page's favicon) fails when the reset or the lab's new setup cuts it, and cleared before that, its
+ * failure would count as this case's evidence (seed 1004257466: tcp-blackhole after throttled in
+ * Firefox MV2 read `closed` and said http-failure). The tab cannot just leave the page in Firefox
+ * (see LabBrowser.resetNetworkState).
  */
-export async function leavePage(browser: LabBrowser): Promise<void> {
-  await browser.navigate('about:blank', { waitMs: 300 });
+export async function freshStart(browser: LabBrowser): Promise<void> {
+  await browser.resetNetworkState();
+  await sleep(RESET_SETTLE_MS);
+  await browser.sendMessage({ type: 'clear-failures' });
 }
 
 /**
@@ -131,7 +133,6 @@ export async function visit(
   scenario: Scenario,
   options: { verdict?: boolean; timeoutMs?: number } = {},
 ): Promise<{ state: HostState; verdictMs?: number }> {
-  await leavePage(browser);
   await applyScenario(lab, scenario);
   await freshStart(browser);
   const started = Date.now();

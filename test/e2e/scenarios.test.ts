@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostState } from '../../lib/messages';
 import type { LabBrowser } from '../lab/lab-browser';
 import { applyScenario, expectedVerdict, SCENARIO_NAMES, SCENARIOS, type Scenario, type ScenarioName } from '../lab/scenarios';
-import { freshStart, launchDetour, leavePage, startLabWithControl, visit, type LabWithControl, type Target } from './detour';
+import { freshStart, launchDetour, startLabWithControl, visit, type LabWithControl, type Target } from './detour';
 
 let world: LabWithControl;
 const timings: string[] = [];
@@ -63,7 +63,6 @@ async function verdictFor(browser: LabBrowser, scenario: Scenario): Promise<Host
     timings.push(`${browser.name} ${scenario.name}: ${verdictMs} ms`);
     return state;
   }
-  await leavePage(browser);
   await applyScenario(world.lab, scenario);
   await freshStart(browser);
   await browser.navigate(scenario.url, { waitMs: 3000 });
