@@ -1,19 +1,15 @@
 /**
  * One anonymous failure report, built from a stored verdict (issue 11). Pure. A report holds exactly
- * the fields the service counts (server/src/reports/report.ts, the same shape, checked by a unit
- * test): the watched host (never a path or a query), the catalog provider's id, the verdict's kind
+ * the fields the service counts (engine/report-format.ts, the shape both share): the watched host (never a path or a query), the catalog provider's id, the verdict's kind
  * and method or local cause, the failure class, the country only when the user chose one, the hour
  * rounded down, the extension's version and the browser family. Nothing else reaches it: no address,
  * no URL, no install or random id, no time finer than the hour, no evidence.
  */
 import { normalizeHost } from '../../engine/hosts';
 import type { StoredVerdict } from '../storage';
-import type { BrowserFamily, Report } from './report';
+import type { BrowserFamily, Report } from '../../engine/report-format';
 
-export type { BrowserFamily, Report } from './report';
-
-/** The fields in the order the service lists them (and the options page shows them). */
-export const REPORT_FIELDS = ['domain', 'provider', 'kind', 'method', 'local_cause', 'failure', 'country', 'hour', 'version', 'browser'] as const satisfies ReadonlyArray<keyof Report>;
+export { REPORT_FIELDS, type BrowserFamily, type Report } from '../../engine/report-format';
 
 export const HOUR_MS = 3600_000;
 

@@ -12,7 +12,8 @@ import { hostMatchesDomain, normalizeHost } from '../../engine/hosts';
 import type { CensorshipMethod, LocalCause, VerdictKind } from '../../engine/types';
 import { STORAGE_KEYS, type KeyValueStorage } from '../storage';
 import { dedupeKey, HOUR_MS, REPORT_FIELDS } from './build-report';
-import type { BrowserFamily, Report, StoredReports } from './report';
+import { BROWSER_FAMILIES } from '../../engine/report-format';
+import type { Report, StoredReports } from './report';
 import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../../engine/vocabulary';
 
 export const QUEUE_LIMITS = {
@@ -28,19 +29,7 @@ export const QUEUE_LIMITS = {
 
 const KINDS = VERDICT_KINDS;
 const METHODS = CENSORSHIP_METHODS;
-// Keyed by the type: a family added there and forgotten here fails the type check.
-const BROWSERS = {
-  chrome: true,
-  chromium: true,
-  edge: true,
-  opera: true,
-  yandex: true,
-  brave: true,
-  vivaldi: true,
-  firefox: true,
-  safari: true,
-  other: true,
-} satisfies Record<BrowserFamily, true>;
+const BROWSERS: Record<string, true> = Object.fromEntries(BROWSER_FAMILIES.map((b) => [b, true]));
 
 const own = (record: object, value: unknown) => typeof value === 'string' && Object.prototype.hasOwnProperty.call(record, value);
 const HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;

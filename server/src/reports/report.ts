@@ -1,31 +1,12 @@
 /**
- * A failure report as the extension sends it and the service counts it (issue 11): exactly these
- * fields, snake_case like OONI's formats. Nothing in it identifies a person or an install; the batch
- * id only lets the service ignore a retry, and is forgotten after REPORT_BATCH_TTL_HOURS.
+ * A failure report as the extension sends it and the service counts it (issue 11): the shape both
+ * share is engine/report-format.ts; here are the batch and the service's limits. Nothing in a batch
+ * identifies a person or an install; its id only lets the service ignore a retry, and is forgotten
+ * after REPORT_BATCH_TTL_HOURS.
  */
-import type { FailureClass } from '../../../engine/failure';
-import type { CensorshipMethod, LocalCause, VerdictKind } from '../../../engine/types';
-import type { BrowserFamily } from './vocabulary';
+import type { Report } from '../../../engine/report-format';
 
-export interface Report {
-  /** The watched host that failed (never a path or a query); one of `provider`'s domains or below one. */
-  domain: string;
-  /** A catalog provider id (catalog/providers.json). */
-  provider: string;
-  kind: VerdictKind;
-  /** Set exactly when `kind` is `censorship`. */
-  method: CensorshipMethod | null;
-  /** Set exactly when `kind` is `local`. */
-  local_cause: LocalCause | null;
-  failure: FailureClass;
-  /** ISO 3166-1 alpha-2, only when the user chose one; never guessed. */
-  country: string | null;
-  /** The hour the failure was seen, rounded down: `2026-11-23T14:00:00Z`. */
-  hour: string;
-  /** The extension's version. */
-  version: string;
-  browser: BrowserFamily;
-}
+export { REPORT_FIELDS, type Report } from '../../../engine/report-format';
 
 export interface ReportBatch {
   /** A random UUID, new for every batch (lower-cased). */
@@ -33,7 +14,6 @@ export interface ReportBatch {
   reports: Report[];
 }
 
-export const REPORT_FIELDS = ['domain', 'provider', 'kind', 'method', 'local_cause', 'failure', 'country', 'hour', 'version', 'browser'] as const;
 export const MAX_REPORTS_PER_BATCH = 100;
 /** Reports older than this are refused: the extension sends within hours, a week covers long offline spells. */
 export const MAX_REPORT_AGE_MS = 7 * 24 * 3600_000;
