@@ -142,7 +142,7 @@ export default defineBackground({
       checker,
       reporter,
     });
-    // Answered through sendResponse, which both browsers take: Chromium ignores a returned promise.
+    // Answered through sendResponse, the form both browsers take (a returned promise is Firefox's).
     browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
       void handleMessage(messages, state, message, sender).then(sendResponse);
       return true;
