@@ -4,7 +4,9 @@
  * proton.me from RU (published) and three TLS ones (a sub-k cell, never shown) go in through
  * POST /api/v1/reports; the page must show the first in its chart and table and not the second, load
  * under its Content-Security-Policy without a single violation, and leave a screenshot in
- * docs/screenshots/operator-page.png. Runs inside scripts/in-lab-netns.sh (loopback only).
+ * test-results/operator-page.png (with DETOUR_UPDATE_SCREENSHOTS=1, in
+ * docs/screenshots/operator-page.png, the one server/README.md shows: a test run does not rewrite a
+ * tracked file). Runs inside scripts/in-lab-netns.sh (loopback only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +18,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SCREENSHOT = path.join(ROOT, 'docs/screenshots/operator-page.png');
+const SCREENSHOT = path.join(ROOT, process.env.DETOUR_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results', 'operator-page.png');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detour-operator-'));
 let child: ChildProcess;
 let url: string;
