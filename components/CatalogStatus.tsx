@@ -74,7 +74,7 @@ export function CatalogStatus() {
         {inUse.source === 'update' ? t('catalogStatusUpdate', [inUse.from, when(inUse.acceptedAt)]) : t('catalogStatusShipped')}
       </p>
       {inUse.stale && <p class="status error">{t('catalogStatusStale')}</p>}
-      <p class="muted" data-outcome={check?.outcome}>{check ? t('catalogStatusLastCheck', [when(check.checkedAt), checkOutcomeText(check, Date.now())]) : t('catalogStatusNeverChecked')}</p>
+      <p class="muted">{check ? t('catalogStatusLastCheck', [when(check.checkedAt), checkOutcomeText(check, Date.now())]) : t('catalogStatusNeverChecked')}</p>
       <p class="muted">{t('catalogStatusKeys', [keyId(CATALOG_KEYS.current), keyId(CATALOG_KEYS.backup)])}</p>
     </div>
   );

@@ -1,9 +1,10 @@
 /**
  * One anonymous failure report, built from a stored verdict (issue 11). Pure. A report holds exactly
- * the fields the service counts (engine/report-format.ts, the shape both share): the watched host (never a path or a query), the catalog provider's id, the verdict's kind
- * and method or local cause, the failure class, the country only when the user chose one, the hour
- * rounded down, the extension's version and the browser family. Nothing else reaches it: no address,
- * no URL, no install or random id, no time finer than the hour, no evidence.
+ * the fields the service counts (engine/report-format.ts, the shape both share): the watched host
+ * (never a path or a query), the catalog provider's id, the verdict's kind and method or local cause,
+ * the failure class, the country only when the user chose one, the hour rounded down, the extension's
+ * version and the browser family. Nothing else reaches it: no address, no URL, no install or random
+ * id, no time finer than the hour, no evidence.
  */
 import { normalizeHost } from '../../engine/hosts';
 import type { StoredVerdict } from '../storage';

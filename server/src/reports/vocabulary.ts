@@ -14,8 +14,6 @@ import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../../../engine
 const KINDS = VERDICT_KINDS;
 const METHODS = CENSORSHIP_METHODS;
 
-export type { BrowserFamily } from '../../../engine/report-format';
-
 /** Own keys only: `__proto__`, `constructor` and friends are never a member. */
 function member(record: Record<string, true>, value: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, value);
