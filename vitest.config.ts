@@ -5,6 +5,10 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 // drive real Chromium and Firefox ESR against the censorship lab. `npm test` runs both.
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the CPUs: one, on the two-CPU machines CI runs on. The
+    // slow unit files mostly wait (sockets timing out, child processes), so two workers halve the
+    // stage. The end-to-end project still runs one file at a time (fileParallelism below).
+    maxWorkers: 2,
     projects: [
       {
         // Built for no browser in particular: what a build keeps to its own browser through WXT's
