@@ -11,6 +11,8 @@ import type { CensorshipMethod, LocalCause, VerdictKind } from './types';
 export const BROWSER_FAMILIES = ['chrome', 'chromium', 'edge', 'opera', 'yandex', 'brave', 'vivaldi', 'firefox', 'safari', 'other'] as const;
 export type BrowserFamily = (typeof BROWSER_FAMILIES)[number];
 
+export const isBrowserFamily = (value: unknown): value is BrowserFamily => typeof value === 'string' && (BROWSER_FAMILIES as readonly string[]).includes(value);
+
 export interface Report {
   /** The watched host that failed (never a path or a query); one of `provider`'s domains or below one. */
   domain: string;

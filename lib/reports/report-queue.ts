@@ -7,12 +7,12 @@
  */
 import { providerForHost } from '../../catalog/provider-index';
 import { isCountryCode } from '../../engine/countries';
-import { FAILURE_CLASSES } from '../../engine/failure';
+import { isFailureClass } from '../../engine/failure';
 import { hostMatchesDomain, normalizeHost } from '../../engine/hosts';
 import type { CensorshipMethod, LocalCause, VerdictKind } from '../../engine/types';
 import { STORAGE_KEYS, type KeyValueStorage } from '../storage';
 import { dedupeKey, HOUR_MS, REPORT_FIELDS } from './build-report';
-import { BROWSER_FAMILIES } from '../../engine/report-format';
+import { isBrowserFamily } from '../../engine/report-format';
 import type { Report, StoredReports } from './report';
 import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../../engine/vocabulary';
 
@@ -29,7 +29,6 @@ export const QUEUE_LIMITS = {
 
 const KINDS = VERDICT_KINDS;
 const METHODS = CENSORSHIP_METHODS;
-const BROWSERS: Record<string, true> = Object.fromEntries(BROWSER_FAMILIES.map((b) => [b, true]));
 
 const own = (record: object, value: unknown) => typeof value === 'string' && Object.prototype.hasOwnProperty.call(record, value);
 const HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;
@@ -45,7 +44,7 @@ export function parseReport(value: unknown): Report | undefined {
   if (typeof r.domain !== 'string' || r.domain.length > 253 || normalizeHost(r.domain) !== r.domain) return undefined;
   const provider = providerForHost(r.domain);
   if (!provider || provider.id !== r.provider || !provider.domains.some((d) => hostMatchesDomain(r.domain as string, d))) return undefined;
-  if (!own(KINDS, r.kind) || !own(FAILURE_CLASSES_SET, r.failure) || !own(BROWSERS, r.browser)) return undefined;
+  if (!own(KINDS, r.kind) || !isFailureClass(r.failure) || !isBrowserFamily(r.browser)) return undefined;
   if (r.kind === 'censorship' ? !own(METHODS, r.method) : r.method !== null) return undefined;
   if (r.kind === 'local' ? !own(LOCAL_CAUSES, r.local_cause) : r.local_cause !== null) return undefined;
   if (r.country !== null && !isCountryCode(r.country)) return undefined;
@@ -54,8 +53,6 @@ export function parseReport(value: unknown): Report | undefined {
   // Rebuilt field by field, in the service's order: nothing else stored beside them survives.
   return Object.fromEntries(REPORT_FIELDS.map((k) => [k, r[k]])) as unknown as Report;
 }
-
-const FAILURE_CLASSES_SET: Record<string, true> = Object.fromEntries(FAILURE_CLASSES.map((c) => [c, true]));
 
 export const emptyReports = (): StoredReports => ({ queue: [], seen: [], attempts: 0 });
 

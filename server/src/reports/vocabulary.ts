@@ -6,9 +6,8 @@
  */
 import { providers } from '../../../catalog/catalog';
 import { isCountryCode } from '../../../engine/countries';
-import { FAILURE_CLASSES, type FailureClass } from '../../../engine/failure';
+import { isFailureClass, type FailureClass } from '../../../engine/failure';
 import type { CensorshipMethod, LocalCause, VerdictKind } from '../../../engine/types';
-import { BROWSER_FAMILIES, type BrowserFamily } from '../../../engine/report-format';
 import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../../../engine/vocabulary';
 
 const KINDS = VERDICT_KINDS;
@@ -22,8 +21,8 @@ function member(record: Record<string, true>, value: string): boolean {
 export const isVerdictKind = (v: string): v is VerdictKind => member(KINDS, v);
 export const isCensorshipMethod = (v: string): v is CensorshipMethod => member(METHODS, v);
 export const isLocalCause = (v: string): v is LocalCause => member(LOCAL_CAUSES, v);
-export const isFailure = (v: string): v is FailureClass => (FAILURE_CLASSES as readonly string[]).includes(v);
-export const isBrowserFamily = (v: string): v is BrowserFamily => (BROWSER_FAMILIES as readonly string[]).includes(v);
+export const isFailure = (v: string): v is FailureClass => isFailureClass(v);
+export { isBrowserFamily } from '../../../engine/report-format';
 /** ISO 3166-1 alpha-2, officially assigned (engine/countries.ts, shared with the extension's settings). */
 export const isCountry = (v: string): boolean => isCountryCode(v);
 
