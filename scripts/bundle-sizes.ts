@@ -11,7 +11,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const BACKGROUND_BUDGET = 35 * 1024;
-/** 2026-12-03: 39,967 bytes (Firefox), 39,492 (Chromium). Lower it with the background, never raise it. */
+/** 2026-12-03: 39,959 bytes (Firefox), 39,481 (Chromium). Lower it with the background, never raise it. */
 const BACKGROUND_CEILING = 40 * 1024;
 const check = process.argv.includes('--check');
 const overCeiling: string[] = [];
