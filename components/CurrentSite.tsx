@@ -3,7 +3,8 @@ import type { HostState } from '../lib/messages';
 import { t } from '../lib/i18n';
 import { supportedByReports } from '../engine/report-support';
 import { FailureSummary } from './FailureSummary';
-import { ReportsNote, type ReportsView } from './ReportsNote';
+import type { ReportsView } from '../lib/reports/aggregates';
+import { ReportsNote } from './ReportsNote';
 import { VerdictCard } from './VerdictCard';
 import { WayAround } from './WayAround';
 

@@ -13,7 +13,7 @@ import { t } from '../lib/i18n';
 import type { HostState, ProviderStatusResponse } from '../lib/messages';
 import { onStateChanged } from '../lib/watch-changes';
 import { CurrentSite, type Current } from './CurrentSite';
-import type { ReportsView } from './ReportsNote';
+import { reportsView, type ReportsView } from '../lib/reports/aggregates';
 import { RecentProblems } from './RecentProblems';
 import { StatusView } from './StatusView';
 
@@ -119,13 +119,14 @@ export function Popup() {
     window.close();
   };
 
-  // Reports for a censorship verdict: asked once per verdict (the background caches the service's count).
+  // Reports for a censorship verdict: the services are asked once per verdict while the popup is open.
   const verdict = current.kind === 'watched' ? current.state.verdict : undefined;
   const censorshipRun = verdict?.verdict.kind === 'censorship' ? verdict.runId : undefined;
   useEffect(() => {
     if (!censorshipRun || !verdict || reports?.runId === censorshipRun) return;
     let closed = false;
-    void ask({ type: 'get-report-support', host: verdict.host })
+    void ask({ type: 'get-settings' })
+      .then(({ settings }) => reportsView(verdict, settings, { fetch: (input, init) => fetch(input, init), now: Date.now() }))
       .then((answer) => !closed && setReports({ ...answer, runId: censorshipRun }))
       .catch(() => {});
     return () => {

@@ -4,15 +4,8 @@
  * to see what would be sent (the options page, where turning them on asks for consent). Nothing at
  * all in a build with no report service.
  */
-import type { ReportSupport } from '../engine/report-support';
 import { t } from '../lib/i18n';
-
-export interface ReportsView {
-  reportsEnabled: boolean;
-  /** How many report services are set: with none, there is nothing to offer. */
-  reportUrls: number;
-  support?: ReportSupport;
-}
+import type { ReportsView } from '../lib/reports/aggregates';
 
 export function ReportsNote({ reports, onOffer }: { reports?: ReportsView; onOffer: () => void }) {
   if (!reports || reports.reportUrls === 0) return null;

@@ -11,8 +11,8 @@ import { ISO_3166_ALPHA2 } from '../engine/countries';
 import { ask } from '../lib/ask';
 import { releaseReportsPermission, reportsPermitted, requestReportsPermission } from '../lib/browser-adapter';
 import { t, uiLanguage } from '../lib/i18n';
-import type { ReportPreview } from '../lib/messages';
 import { REPORT_FIELDS } from '../lib/reports/build-report';
+import { loadReportPreview, type ReportPreview } from '../lib/reports/preview';
 import type { Settings } from '../lib/settings';
 import { STORAGE_KEYS } from '../lib/storage';
 import { onStateChanged } from '../lib/watch-changes';
@@ -36,8 +36,8 @@ export function ReportsSection({ settings, onDone }: { settings: Settings; onDon
 
   useEffect(() => {
     const load = () =>
-      void ask({ type: 'get-report-preview' })
-        .then((p) => setPreview('error' in p ? undefined : p))
+      void loadReportPreview(settings.country)
+        .then(setPreview)
         .catch(() => undefined);
     load();
     void reportsPermitted().then(setPermitted);

@@ -79,8 +79,6 @@ export default defineBackground({
       browser: browserFamily(),
       providerOf: (host) => providerForHost(host)?.id,
       permitted: () => reportsPermitted(),
-      now: Date.now,
-      fetch: (input, init) => fetch(input, init),
     });
     browser.alarms.onAlarm.addListener((alarm) => {
       if (alarm.name === REPORTS_ALARM) void state.ready.then(() => sender.flush());

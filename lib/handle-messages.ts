@@ -179,25 +179,6 @@ export function createMessageTable(state: DetourState, scheduler: ProbeScheduler
         return answer;
       },
     },
-    'get-report-support': {
-      valid: (m) => shortString(m.host),
-      handle: async ({ host: input }) => {
-        const host = normalizeHost(input);
-        const base = { reportsEnabled: state.settings.reportsEnabled, reportUrls: state.settings.reportUrls.length };
-        if (!host || !hooks.reporter || !state.watch.isWatched(host)) return base;
-        await scheduler.ready;
-        const support = await hooks.reporter.support(scheduler.verdictFor(host)).catch(() => undefined);
-        return support ? { ...base, support } : base;
-      },
-    },
-    'get-report-preview': {
-      valid: always,
-      handle: async () => {
-        if (!hooks.reporter) return { error: 'unavailable' };
-        await scheduler.ready;
-        return hooks.reporter.preview(scheduler.allVerdicts().values());
-      },
-    },
     'clear-failures': {
       valid: always,
       handle: async () => {

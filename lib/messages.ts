@@ -6,8 +6,6 @@ import type { FailureEntry, HostRecord } from './failure-log';
 import type { LearnedOnion, StoredVerdict } from './storage';
 import type { ProviderStatus } from './provider-status';
 import type { Settings, SettingsProblem } from './settings';
-import type { ReportPreview } from './reports/reporter';
-import type { ReportSupport } from '../engine/report-support';
 
 export interface ProviderSummary {
   id: string;
@@ -69,14 +67,7 @@ export type Request =
    * Checks providers now (one request each; a failure then gets a probe run). Without `keys`, all of
    * them. Answers once queued; results arrive as storage changes.
    */
-  | { type: 'check-providers'; keys?: string[] }
-  /** The options page's preview: the report that leaves next (or would, or a sample), field by field. */
-  | { type: 'get-report-preview' }
-  /**
-   * Other people's reports of the same block as the host's verdict, this week (only while reports are
-   * on and the verdict is censorship); `support` absent when there are none to tell.
-   */
-  | { type: 'get-report-support'; host: string };
+  | { type: 'check-providers'; keys?: string[] };
 
 export interface StatusResponse {
   ready: true;
@@ -102,8 +93,6 @@ export interface ResponseMap {
   'probe-host': HostState | ErrorResponse;
   'get-provider-status': ProviderStatusResponse;
   'check-providers': { queued: number } | ErrorResponse;
-  'get-report-preview': ReportPreview | ErrorResponse;
-  'get-report-support': { support?: ReportSupport; reportsEnabled: boolean; reportUrls: number };
 }
 
 export interface ProviderStatusResponse {
@@ -120,4 +109,4 @@ export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 export type ResponseOf<T extends RequestType> = ResponseMap[T];
 
-export type { FailureEntry, HostRecord, ProviderStatus, ReportPreview, StoredVerdict };
+export type { FailureEntry, HostRecord, ProviderStatus, StoredVerdict };

@@ -93,7 +93,8 @@ function parseStored<T>(raw: unknown, parse: (host: string, value: unknown) => T
   return out;
 }
 
-function parseVerdicts(raw: unknown): Record<string, StoredVerdict> {
+/** The stored verdicts, each checked (also read by the options page's report preview). */
+export function parseVerdicts(raw: unknown): Record<string, StoredVerdict> {
   return parseStored(raw, parseStoredVerdict, (v) => v.finishedAt);
 }
 

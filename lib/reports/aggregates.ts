@@ -4,10 +4,16 @@
  * this week, summed over its days, as supporting evidence for the popup (engine/report-support.ts).
  * Asked only while the user has reports on (asking names the domain to the service), with credentials
  * omitted, the services tried in turn; the answer is read strictly and capped.
+ *
+ * The popup asks, the one page that shows the count, not the background: the background parses its
+ * bundle on every wake and would carry this only to pass it on (issue 9, `npm run size`).
  */
+import { providerForHost } from '../../catalog/provider-index';
 import { isCountryCode } from '../../engine/countries';
 import type { ReportSupport } from '../../engine/report-support';
 import type { CensorshipMethod } from '../../engine/types';
+import type { Settings } from '../settings';
+import type { StoredVerdict } from '../storage';
 import { AGGREGATES_PATH, serviceEndpoint } from './send-reports';
 
 export interface AggregateRow {
@@ -81,4 +87,25 @@ export async function fetchSupport(deps: AggregateDeps, query: { domain: string;
     }
   }
   return undefined;
+}
+
+/** What the popup says under a censorship verdict (components/ReportsNote.tsx). */
+export interface ReportsView {
+  reportsEnabled: boolean;
+  /** How many report services are set: with none, there is nothing to offer. */
+  reportUrls: number;
+  /** Others' reports of the same block this week; absent when there are none to tell. */
+  support?: ReportSupport;
+}
+
+/**
+ * The note under a verdict: whether reports are on, and, for a censorship verdict of a catalog
+ * provider while they are, what others reported (the services are asked only then).
+ */
+export async function reportsView(stored: StoredVerdict, settings: Settings, deps: Omit<AggregateDeps, 'urls'>): Promise<ReportsView> {
+  const view: ReportsView = { reportsEnabled: settings.reportsEnabled, reportUrls: settings.reportUrls.length };
+  const { verdict, host } = stored;
+  if (!view.reportsEnabled || view.reportUrls === 0 || verdict.kind !== 'censorship' || !verdict.method || !providerForHost(host)) return view;
+  const support = await fetchSupport({ ...deps, urls: settings.reportUrls }, { domain: host, method: verdict.method, country: settings.country || null });
+  return support ? { ...view, support } : view;
 }

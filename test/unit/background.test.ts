@@ -7,6 +7,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import background from '../../entrypoints/background';
 import type { HostState } from '../../lib/messages';
 import { fromOwnPage } from '../../lib/handle-messages';
+import { loadReportPreview } from '../../lib/reports/preview';
 import { DEFAULT_SETTINGS } from '../../lib/settings';
 import { ask, installFakes, ownPageSender, type Fakes } from './fakes';
 
@@ -314,9 +315,9 @@ describe('background: failure reports', () => {
 
   it('are off by default, and the preview shows a sample of exactly the fields that would be sent', async () => {
     expect((await ask({ type: 'get-settings' })).settings).toMatchObject({ reportsEnabled: false, reportUrls: [], country: '' });
-    const preview = await ask({ type: 'get-report-preview' });
+    const preview = await loadReportPreview('');
     expect(preview).toMatchObject({ source: 'sample', queued: 0 });
-    expect(Object.keys((preview as { report: object }).report)).toEqual(['domain', 'provider', 'kind', 'method', 'local_cause', 'failure', 'country', 'hour', 'version', 'browser']);
+    expect(Object.keys(preview.report)).toEqual(['domain', 'provider', 'kind', 'method', 'local_cause', 'failure', 'country', 'hour', 'version', 'browser']);
   });
 
   it('turning them off deletes the queue a restart read back', async () => {
@@ -325,7 +326,8 @@ describe('background: failure reports', () => {
     fakes = installFakes();
     await fakeBrowser.storage.local.set({ settings: { reportsEnabled: true, reportUrls: ['http://127.0.0.1:9/'] }, reports: queued });
     background.main();
-    expect(await ask({ type: 'get-report-preview' })).toMatchObject({ source: 'queued', queued: 1 });
+    await ask({ type: 'get-status' });
+    expect(await loadReportPreview('')).toMatchObject({ source: 'queued', queued: 1 });
     const answer = await ask({ type: 'set-settings', settings: { reportsEnabled: false } });
     expect(answer.problems).toEqual([]);
     expect((await fakeBrowser.storage.local.get('reports')).reports).toEqual({ queue: [], seen: [], attempts: 0 });
@@ -336,7 +338,8 @@ describe('background: failure reports', () => {
     fakes = installFakes();
     await fakeBrowser.storage.local.set({ settings: { reportsEnabled: true, reportUrls: ['http://127.0.0.1:9/'] }, reports: queued });
     background.main();
-    expect(await ask({ type: 'get-report-preview' })).toMatchObject({ source: 'queued', queued: 1 });
+    await ask({ type: 'get-status' });
+    expect(await loadReportPreview('')).toMatchObject({ source: 'queued', queued: 1 });
     expect(await ask({ type: 'clear-failures' })).toEqual({ ok: true });
     expect((await fakeBrowser.storage.local.get('reports')).reports).toEqual({ queue: [], seen: [], attempts: 0 });
   });

@@ -333,19 +333,18 @@ describe('Options', () => {
     vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation((async (request: Request) => {
       asked.push(request.type);
       if (request.type === 'get-watch-list') return { domains: [] };
-      if (request.type === 'get-report-preview') return { error: 'unavailable' };
       return { settings: { ...DEFAULT_SETTINGS, dohResolvers: [], canaries: [], controlUrl: '' }, problems: [] };
     }) as never);
     const page = mount(Options, 'chrome-extension://detour-test-id/options.html');
     await page.mounted;
     await pass(0);
-    expect(asked.sort()).toEqual(['get-report-preview', 'get-settings', 'get-watch-list']);
+    expect(asked.sort()).toEqual(['get-settings', 'get-watch-list']);
     for (let i = 0; i < 20; i++) await fakeBrowser.storage.local.set({ [STORAGE_KEYS.failureLog]: { n: i }, [STORAGE_KEYS.verdicts]: {} });
     await pass(10_000);
-    expect(asked).toHaveLength(3);
+    expect(asked).toHaveLength(2);
     await fakeBrowser.storage.local.set({ [STORAGE_KEYS.userDomains]: ['example.org'] });
     await pass(SETTLE_MS);
-    expect(asked).toHaveLength(5);
+    expect(asked).toHaveLength(4);
   });
 });
 

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../engine/types';
 import { buildReport, dedupeKey, hourOf, REPORT_FIELDS, sampleReport, type Report } from '../../lib/reports/build-report';
-import { fetchSupport, parseAggregateRows, supportFrom } from '../../lib/reports/aggregates';
+import { fetchSupport, parseAggregateRows, reportsView, supportFrom } from '../../lib/reports/aggregates';
+import { reportPreview } from '../../lib/reports/preview';
 import { parseStoredReports, QUEUE_LIMITS, ReportQueue } from '../../lib/reports/report-queue';
 import { Reporter } from '../../lib/reports/reporter';
 import { backoffMs, ReportSender, serviceEndpoint, type SenderDeps } from '../../lib/reports/send-reports';
@@ -201,7 +202,6 @@ function harness(options: { settings?: Partial<Settings>; answer?: (url: string,
     browser: 'firefox',
     providerOf: (host) => (host.endsWith('proton.me') ? 'proton' : undefined),
     permitted: async () => options.permitted ?? true,
-    now: () => now,
   });
   return {
     storage,
@@ -355,11 +355,24 @@ describe('the reporter', () => {
 
   it('previews the next report with the country as chosen now, else the latest verdict, else a sample', async () => {
     const h = harness();
-    expect(await h.reporter.preview([])).toMatchObject({ source: 'sample', report: { country: 'RU', version: '1.2.3', browser: 'firefox' } });
-    expect(await h.reporter.preview([stored({ trigger: 'user' }), stored({ finishedAt: NOW - 10 })])).toMatchObject({ source: 'latest', report: report() });
+    const preview = (verdicts: StoredVerdict[]) =>
+      reportPreview({
+        storedReports: h.storage.data[STORAGE_KEYS.reports],
+        verdicts,
+        country: h.settings.country,
+        version: '1.2.3',
+        browser: 'firefox',
+        providerOf: (host) => (host.endsWith('proton.me') ? 'proton' : undefined),
+        now: h.at(),
+      });
+    expect(preview([])).toMatchObject({ source: 'sample', report: { country: 'RU', version: '1.2.3', browser: 'firefox' } });
+    expect(preview([stored({ trigger: 'user' }), stored({ finishedAt: NOW - 10 })])).toMatchObject({ source: 'latest', report: report() });
     await h.reporter.verdict(stored());
     h.settings.country = '';
-    expect(await h.reporter.preview([])).toEqual({ source: 'queued', queued: 1, report: report({ country: null }) });
+    expect(preview([])).toEqual({ source: 'queued', queued: 1, report: report({ country: null }) });
+    // What the background stored is read as strictly as the background reads it: a forged report is not shown.
+    h.storage.data[STORAGE_KEYS.reports] = { queue: [{ ...report(), domain: 'evil.example' }], seen: [], attempts: 0 };
+    expect(preview([])).toMatchObject({ source: 'sample' });
   });
 });
 
@@ -403,34 +416,29 @@ describe("other people's reports (the aggregates)", () => {
     expect(asked[1]!.init.credentials).toBe('omit');
   });
 
-  it('are asked only while reports are on, only for a censorship verdict, once per verdict for a while', async () => {
+  it('are asked only while reports are on, only for a censorship verdict of a catalog provider', async () => {
     let asked = 0;
     const settings: Settings = { ...structuredClone(DEFAULT_SETTINGS), reportsEnabled: true, reportUrls: ['https://a.example/'], country: 'RU' };
-    const queue = new ReportQueue(memoryStorage(), () => NOW);
-    const reporter = new Reporter({
-      queue,
-      sender: {} as ReportSender,
-      settings: () => settings,
-      version: '1.2.3',
-      browser: 'chrome',
-      providerOf: () => 'proton',
-      permitted: async () => true,
-      now: () => NOW,
+    const deps = {
+      now: NOW,
       fetch: async () => {
         asked++;
         return new Response(JSON.stringify({ rows }), { status: 200 });
       },
-    });
-    expect(await reporter.support(stored())).toEqual({ count: 15, method: 'dns', country: 'RU' });
-    expect(await reporter.support(stored())).toEqual({ count: 15, method: 'dns', country: 'RU' });
+    };
+    expect(await reportsView(stored(), settings, deps)).toEqual({ reportsEnabled: true, reportUrls: 1, support: { count: 15, method: 'dns', country: 'RU' } });
     expect(asked).toBe(1);
-    // "None yet" is asked again: the next report may publish a count.
-    expect(await reporter.support(stored({}, { method: 'blockpage' }))).toBeUndefined();
-    expect(await reporter.support(stored({}, { method: 'blockpage' }))).toBeUndefined();
-    expect(asked).toBe(3);
-    expect(await reporter.support(stored({}, { kind: 'outage', method: undefined }))).toBeUndefined();
+    // None to tell: the note says nothing of others, and reports stay on.
+    expect(await reportsView(stored({}, { method: 'blockpage' }), settings, deps)).toEqual({ reportsEnabled: true, reportUrls: 1 });
+    expect(asked).toBe(2);
+    expect(await reportsView(stored({}, { kind: 'outage', method: undefined }), settings, deps)).toEqual({ reportsEnabled: true, reportUrls: 1 });
+    expect(await reportsView(stored({ host: 'mail.example.org' }), settings, deps)).toEqual({ reportsEnabled: true, reportUrls: 1 });
+    expect(asked).toBe(2);
     settings.reportsEnabled = false;
-    expect(await reporter.support(stored({}, { method: 'tls' }))).toBeUndefined();
-    expect(asked).toBe(3);
+    expect(await reportsView(stored({}, { method: 'tls' }), settings, deps)).toEqual({ reportsEnabled: false, reportUrls: 1 });
+    settings.reportsEnabled = true;
+    settings.reportUrls = [];
+    expect(await reportsView(stored(), settings, deps)).toEqual({ reportsEnabled: true, reportUrls: 0 });
+    expect(asked).toBe(2);
   });
 });
