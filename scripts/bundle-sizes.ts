@@ -1,20 +1,26 @@
 /**
  * `npm run size`: the bytes each build ships, raw and gzipped (zlib level 9), for the background and
- * the popup, against the background's budget (issue 9: 35 KB gzipped). Build first.
+ * the popup, against the background's budget. Build first.
  *
- * `npm run size -- --check` (run by `npm test`) also fails when a background is over its ceiling: the
- * size it had when the ceiling was last lowered, rounded up. Until the budget is met the ceiling only
- * comes down, so nothing the background gains goes unnoticed.
+ * `npm run size -- --check` (run by `npm test`) fails when a background is over its budget, so what
+ * the background gains is noticed at the commit that adds it.
+ *
+ * The budget is what the browser compiles on every wake of the worker (`npm run bench:wake` measures
+ * what a KB costs there). Issue 9 set 35 KB when the background was 42 KB; issues 10 to 12 then put
+ * the status check, the reports and the throughput judgement in it (4.6 KB), and what could move to
+ * the pages has moved. 2026-12-03: 39,105 bytes (Firefox), 38,589 (Chromium); compiling and running
+ * the top level takes about 26 ms in Firefox and 31 to 38 ms in Chromium on the CI machine, about
+ * 0.7 and 1 ms a KB, so the 3 KB above 35 cost 2 to 3 ms of a cold start. Lower the budget when the
+ * background shrinks; raise it only for a feature that must run there, with the figures of
+ * `npm run bench:wake` in the commit.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const BACKGROUND_BUDGET = 35 * 1024;
-/** 2026-12-03: 39,959 bytes (Firefox), 39,481 (Chromium). Lower it with the background, never raise it. */
-const BACKGROUND_CEILING = 40 * 1024;
+const BACKGROUND_BUDGET = 39 * 1024;
 const check = process.argv.includes('--check');
-const overCeiling: string[] = [];
+const overBudget: string[] = [];
 const BUILDS = ['chrome-mv3', 'firefox-mv2', 'firefox-mv3'];
 
 const gz = (bytes: Buffer) => gzipSync(bytes, { level: 9 }).length;
@@ -27,17 +33,16 @@ for (const build of BUILDS) {
   const backgroundGz = gz(background);
   const over = backgroundGz > BACKGROUND_BUDGET ? ` (budget ${kb(BACKGROUND_BUDGET)}: ${kb(backgroundGz - BACKGROUND_BUDGET)} over)` : '';
   console.log(`| ${build} | background.js | ${background.length} | ${backgroundGz}${over} |`);
-  if (backgroundGz > BACKGROUND_CEILING) overCeiling.push(`${build}: ${backgroundGz} bytes gzipped`);
-  // The popup's own chunk, what it shares with the other pages, and the CSS: what opening it loads.
-  const chunks = readdirSync(path.join(dir, 'chunks')).filter((f) => /^(popup|catalog-for-pages|detour)-/.test(f));
-  const css = readdirSync(path.join(dir, 'assets')).filter((f) => f.endsWith('.css'));
-  const popup = Buffer.concat([...chunks.map((f) => readFileSync(path.join(dir, 'chunks', f))), ...css.map((f) => readFileSync(path.join(dir, 'assets', f)))]);
-  console.log(`| ${build} | popup (${[...chunks, ...css].map((f) => f.replace(/-[\w-]{8}\./, '.')).join(', ')}) | ${popup.length} | ${gz(popup)} |`);
+  if (backgroundGz > BACKGROUND_BUDGET) overBudget.push(`${build}: ${backgroundGz} bytes gzipped`);
+  // What opening the popup loads: the scripts, preloaded chunks and CSS popup.html names.
+  const popupFiles = [...readFileSync(path.join(dir, 'popup.html'), 'utf8').matchAll(/(?:src|href)="\/([^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+  const popup = Buffer.concat(popupFiles.map((f) => readFileSync(path.join(dir, f))));
+  console.log(`| ${build} | popup (${popupFiles.map((f) => path.basename(f).replace(/-[\w-]{8}\./, '.')).join(', ')}) | ${popup.length} | ${gz(popup)} |`);
   const fingerprints = path.join(dir, 'fingerprints.json');
   console.log(`| ${build} | fingerprints.json (read when a probe needs it) | ${statSync(fingerprints).size} | ${gz(readFileSync(fingerprints))} |`);
 }
 
-if (check && overCeiling.length > 0) {
-  console.error(`background over its ceiling of ${BACKGROUND_CEILING} bytes gzipped (scripts/bundle-sizes.ts): ${overCeiling.join(', ')}`);
+if (check && overBudget.length > 0) {
+  console.error(`background over its budget of ${BACKGROUND_BUDGET} bytes gzipped (scripts/bundle-sizes.ts): ${overBudget.join(', ')}`);
   process.exit(1);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test Detour has, in the order that fails fastest: types, the architecture (import cycles and
 # layering, scripts/check-architecture.mjs), unit tests (engine, background with a fake browser, the
-# service on loopback), the three builds, their background's size against its ceiling, the lab's
+# service on loopback), the three builds, their background's size against its budget, the lab's
 # build (npm run build:lab), addons-linter on the Firefox packages, then end-to-end tests with the
 # built extension in real Chromium and Firefox ESR inside the lab's network namespace. Prints each
 # stage's time.
