@@ -123,10 +123,15 @@ export { catalogDomains, catalogHostPatterns, providerForHost, rootDomains, sibl
 
 /** The slice of the catalog the background carries: catalog/provider-index.json is built from it. */
 export function indexOf(catalog: { providers: readonly CatalogProvider[] }): IndexedProvider[] {
-  return catalog.providers.map(({ id, name, domains, webmail }) => {
+  return catalog.providers.map(({ id, domains, webmail }) => {
     const checkUrl = checkUrlOf(webmail, domains);
-    return checkUrl ? { id, name, domains: [...domains], checkUrl } : { id, name, domains: [...domains] };
+    return checkUrl ? { id, domains: [...domains], checkUrl } : { id, domains: [...domains] };
   });
+}
+
+/** A provider's name as the pages show it; the background knows providers by id only. */
+export function providerName(id: string): string | undefined {
+  return providers.find((p) => p.id === id)?.name;
 }
 
 /**

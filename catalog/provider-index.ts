@@ -1,5 +1,5 @@
 /**
- * What the background needs of the catalog: each provider's id, name and official domains, from
+ * What the background needs of the catalog: each provider's id and official domains, from
  * provider-index.json, which scripts/build-catalog-index.ts derives from providers.json (a unit test
  * keeps the two equal). The citations and onions stay out of the background's bundle; the pages
  * that show them import catalog/catalog.ts.
@@ -9,7 +9,6 @@ import { hostMatchesDomain, hostPattern, normalizeHost } from '../engine/hosts';
 
 export interface IndexedProvider {
   id: string;
-  name: string;
   domains: string[];
   /** What a status check loads (catalog/catalog.ts checkUrlOf); absent when no domain is left. */
   checkUrl?: string;

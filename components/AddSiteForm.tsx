@@ -8,6 +8,7 @@ import { ask } from '../lib/ask';
 import { normalizeHost } from '../engine/hosts';
 import { messageKey, t } from '../lib/i18n';
 import { originPattern } from '../lib/watch-list';
+import { providerName } from '../catalog/catalog';
 import { providerForHost } from '../catalog/provider-index';
 import { requestProviders } from '../lib/provider-access';
 
@@ -31,7 +32,7 @@ export function AddSiteForm({ initial, onDone }: { initial: string; onDone: (mes
         if (provider) {
           await ask({ type: 'watch-refresh' });
           setValue('');
-          return onDone(t('optionsAdded', [provider.name]), true);
+          return onDone(t('optionsAdded', [providerName(provider.id) ?? domain]), true);
         }
         const result = await ask({ type: 'watch-add', domain });
         if ('error' in result) return onDone(t(messageKey('optionsError', result.error)), false);

@@ -7,14 +7,14 @@ import type { Settings } from '../lib/settings';
 import { STORAGE_KEYS } from '../lib/storage';
 import { onStateChanged } from '../lib/watch-changes';
 import { AddSiteForm } from './AddSiteForm';
-import { indexedProviders } from '../catalog/provider-index';
+import { providers } from '../catalog/catalog';
 import { canaryOrigins, releaseProvider, requestProviders } from '../lib/provider-access';
 import { CatalogStatus } from './CatalogStatus';
 import { ReportsSection } from './ReportsSection';
 import { SettingsEditor } from './SettingsEditor';
 
 /** Providers with something to watch (a provider kept only for its history has no domain). */
-const PROVIDERS = indexedProviders.filter((p) => p.domains.length > 0);
+const PROVIDERS = providers.filter((p) => p.domains.length > 0);
 
 export function Options() {
   const [domains, setDomains] = useState<WatchedDomain[]>([]);

@@ -3,6 +3,7 @@
  * "check now" for one or all. It renders what the background pushes (the popup reloads on storage
  * changes); it never polls and never decides a state itself (lib/provider-status.ts does).
  */
+import { providerName } from '../catalog/catalog';
 import { verdictMessageNames } from '../engine/evidence';
 import { t } from '../lib/i18n';
 import type { ProviderStatus, ProviderStatusResponse } from '../lib/messages';
@@ -14,19 +15,23 @@ function detail(p: ProviderStatus): string | undefined {
   return undefined;
 }
 
+/** A catalog provider by its name; a domain the user added (`user:<domain>`) by itself. */
+export const nameOf = (p: Pick<ProviderStatus, 'key' | 'origin'>) => (p.origin === 'user' ? p.key.slice('user:'.length) : (providerName(p.key) ?? p.key));
+
 function Row({ p, now, onCheck }: { p: ProviderStatus; now: number; onCheck: (key: string) => void }) {
   const extra = detail(p);
+  const name = nameOf(p);
   return (
     <li class={`card provider state-${p.state}`} data-key={p.key} data-state={p.state} data-checking={String(p.checking)} aria-busy={p.checking}>
       <div class="provider-line">
-        <span class="provider-name">{p.name}</span>
+        <span class="provider-name">{name}</span>
         <span class="provider-state">{p.checking ? t('statusChecking') : t(`statusState_${p.state}`)}</span>
       </div>
       {extra && !p.checking && <p class="provider-detail">{extra}</p>}
       <div class="provider-line">
         <span class="failure-meta">{p.at !== undefined ? `${p.host} · ${timeAgo(p.at, now)}` : p.host}</span>
         {/* aria-disabled, not disabled: a disabled button drops the keyboard focus to the page. */}
-        <button type="button" class="secondary" aria-disabled={p.checking} aria-label={t('statusCheckOneLabel', [p.name])} onClick={() => !p.checking && onCheck(p.key)}>
+        <button type="button" class="secondary" aria-disabled={p.checking} aria-label={t('statusCheckOneLabel', [name])} onClick={() => !p.checking && onCheck(p.key)}>
           {t('statusCheckOne')}
         </button>
       </div>

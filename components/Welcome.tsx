@@ -4,14 +4,14 @@
  * granted and nothing else. "Watch every provider" is one click, and one prompt.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { indexedProviders } from '../catalog/provider-index';
+import { providers } from '../catalog/catalog';
 import { ask } from '../lib/ask';
 import { t } from '../lib/i18n';
 import { canaryOrigins, requestProviders } from '../lib/provider-access';
 import { AddSiteForm } from './AddSiteForm';
 
 /** Providers with something to watch (a provider kept only for its history has no domain). */
-const PROVIDERS = indexedProviders.filter((p) => p.domains.length > 0);
+const PROVIDERS = providers.filter((p) => p.domains.length > 0);
 
 function matches(provider: (typeof PROVIDERS)[number], query: string): boolean {
   const q = query.trim().toLowerCase();

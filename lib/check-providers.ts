@@ -18,7 +18,6 @@ import { parseProviderChecks } from './stored-probe-state';
 export interface CheckTarget {
   /** The provider id, or `user:<domain>`. */
   key: string;
-  name: string;
   /** The page loaded (no query, no fragment). */
   url: string;
   origin: 'catalog' | 'user';
@@ -32,9 +31,9 @@ export const CONCURRENCY = 6;
 export function checkTargets(userDomains: readonly string[]): CheckTarget[] {
   return [
     ...indexedProviders.flatMap((p): CheckTarget[] =>
-      p.checkUrl ? [{ key: p.id, name: p.name, url: p.checkUrl, origin: 'catalog', domains: p.domains }] : [],
+      p.checkUrl ? [{ key: p.id, url: p.checkUrl, origin: 'catalog', domains: p.domains }] : [],
     ),
-    ...userDomains.map((d): CheckTarget => ({ key: `user:${d}`, name: d, url: `https://${d}/`, origin: 'user', domains: [d] })),
+    ...userDomains.map((d): CheckTarget => ({ key: `user:${d}`, url: `https://${d}/`, origin: 'user', domains: [d] })),
   ];
 }
 

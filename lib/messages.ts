@@ -7,9 +7,9 @@ import type { LearnedOnion, StoredVerdict } from './storage';
 import type { ProviderStatus } from './provider-status';
 import type { Settings, SettingsProblem } from './settings';
 
+/** A catalog provider, by id: the pages have its name (catalog/catalog.ts providerName). */
 export interface ProviderSummary {
   id: string;
-  name: string;
 }
 
 /** Everything Detour knows about one host. */

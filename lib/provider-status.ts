@@ -16,8 +16,8 @@ import type { ProviderCheck, StoredVerdict } from './storage';
 export type ProviderStateKind = 'works' | 'fails' | 'blocked' | 'down' | 'local' | 'unchecked';
 
 export interface ProviderStatus {
+  /** The catalog provider's id, or `user:<domain>`. */
   key: string;
-  name: string;
   origin: 'catalog' | 'user';
   /** The host the state is about (the one that failed, or the one checked). */
   host: string;
@@ -78,7 +78,6 @@ export function providerStatus(target: CheckTarget, sources: StatusSources): Pro
   const checking = sources.checking || [...new Set(candidates.map((c) => c.host))].some(sources.probing);
   const status: ProviderStatus = {
     key: target.key,
-    name: target.name,
     origin: target.origin,
     host: latest?.host ?? new URL(target.url).hostname,
     state: latest?.state ?? 'unchecked',

@@ -20,7 +20,7 @@ export function navigationFilters(domains: readonly string[]): Array<{ hostEqual
 }
 
 export function summarize(provider: IndexedProvider | undefined): ProviderSummary | undefined {
-  return provider ? { id: provider.id, name: provider.name } : undefined;
+  return provider ? { id: provider.id } : undefined;
 }
 
 /** Granted origins that cover every host (no Detour build asks for them; a policy might grant them). */

@@ -99,7 +99,7 @@ describe.each<Target>(['chromium', 'firefox-mv2', 'firefox-mv3'])('%s', (target)
       expect(rawErrorMatches(scenario.browsers[family], latest!.error), latest!.error).toBe(true);
     }
     expect(s.failedRecently).toBe(true);
-    expect(s.provider).toEqual({ id: 'mailbox_org', name: 'mailbox.org (Mailbox Mail)' });
+    expect(s.provider).toEqual({ id: 'mailbox_org' });
     // No query string or fragment is ever stored.
     expect(latest!.url).toBe(scenario.url.replace(/[?#].*$/, ''));
   });

@@ -40,7 +40,7 @@ describe('background', () => {
     expect(state.failures).toHaveLength(1);
     expect(state.failures[0]).toMatchObject({ class: 'reset', count: 1, url: 'https://mail.proton.me/inbox' });
     expect(JSON.stringify(state)).not.toContain('SECRET');
-    expect(state.provider).toEqual({ id: 'proton', name: 'Proton Mail' });
+    expect(state.provider).toEqual({ id: 'proton' });
     expect(fakes.badges.get(7)).toBe('!');
   });
 
@@ -203,7 +203,7 @@ describe('background', () => {
   it('lists every watched provider for the status view, not checked yet, and refuses checks of what it does not watch', async () => {
     const { providers, run } = await ask({ type: 'get-provider-status' });
     expect(run).toBeUndefined();
-    expect(providers.find((p) => p.key === 'proton')).toEqual({ key: 'proton', name: 'Proton Mail', origin: 'catalog', host: 'mail.proton.me', state: 'unchecked', checking: false });
+    expect(providers.find((p) => p.key === 'proton')).toEqual({ key: 'proton', origin: 'catalog', host: 'mail.proton.me', state: 'unchecked', checking: false });
     expect(providers.every((p) => p.state === 'unchecked' && !p.checking)).toBe(true);
     expect(await ask({ type: 'check-providers', keys: ['no-such-provider'] })).toEqual({ error: 'not-watched' });
     for (const keys of ['proton', [1], Array.from({ length: 301 }, () => 'proton')]) {

@@ -48,8 +48,8 @@ describe('status check targets', () => {
     // CTemplar closed in 2022 and keeps no domain: nothing to check.
     expect(targets).toHaveLength(indexedProviders.filter((p) => p.domains.length > 0).length + 1);
     const proton = targets.find((t) => t.key === 'proton')!;
-    expect(proton).toMatchObject({ name: 'Proton Mail', url: 'https://mail.proton.me/', origin: 'catalog' });
-    expect(targets.at(-1)).toEqual({ key: 'user:mail.example.org', name: 'mail.example.org', url: 'https://mail.example.org/', origin: 'user', domains: ['mail.example.org'] });
+    expect(proton).toMatchObject({ url: 'https://mail.proton.me/', origin: 'catalog' });
+    expect(targets.at(-1)).toEqual({ key: 'user:mail.example.org', url: 'https://mail.example.org/', origin: 'user', domains: ['mail.example.org'] });
     for (const t of targets) {
       const url = new URL(t.url);
       expect(url.search + url.hash, t.key).toBe('');
@@ -165,7 +165,6 @@ describe('providerStatus: the latest of check, verdict, success and failure', ()
   it('is "not checked yet" with nothing known', () => {
     expect(providerStatus(proton, { ...none, check: undefined })).toEqual({
       key: 'proton',
-      name: 'Proton Mail',
       origin: 'catalog',
       host: 'mail.proton.me',
       state: 'unchecked',
