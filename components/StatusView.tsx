@@ -16,7 +16,8 @@ function detail(p: ProviderStatus): string | undefined {
 }
 
 /** A catalog provider by its name; a domain the user added (`user:<domain>`) by itself. */
-export const nameOf = (p: Pick<ProviderStatus, 'key' | 'origin'>) => (p.origin === 'user' ? p.key.slice('user:'.length) : (providerName(p.key) ?? p.key));
+export const nameOf = (p: Pick<ProviderStatus, 'key' | 'origin'>): string =>
+  p.origin === 'user' ? p.key.slice('user:'.length) : (providerName(p.key) ?? p.key);
 
 function Row({ p, now, onCheck }: { p: ProviderStatus; now: number; onCheck: (key: string) => void }) {
   const extra = detail(p);
