@@ -16,6 +16,7 @@ import { loadReportPreview, type ReportPreview } from '../lib/reports/preview';
 import type { Settings } from '../lib/settings';
 import { STORAGE_KEYS } from '../lib/storage';
 import { onStateChanged } from '../lib/watch-changes';
+import { problemText } from './SettingsEditor';
 
 function countryNames(): Array<[string, string]> {
   let names: Intl.DisplayNames | undefined;
@@ -55,7 +56,7 @@ export function ReportsSection({ settings, onDone }: { settings: Settings; onDon
     if (!granted) return onDone(t('reportsPermissionRefused'), false);
     setBusy(true);
     const answer = await ask({ type: 'set-settings', settings: { reportsEnabled: true } }).finally(() => setBusy(false));
-    if (answer.problems.length > 0) return onDone(t('optionsErrorGeneric', [answer.problems[0]!.reason]), false);
+    if (answer.problems[0]) return onDone(problemText(answer.problems[0]), false);
     onDone(t('reportsTurnedOn'), true);
   };
 
@@ -72,7 +73,7 @@ export function ReportsSection({ settings, onDone }: { settings: Settings; onDon
       return onDone(t('reportsPermissionRefused'), false);
     }
     const answer = await ask({ type: 'set-settings', settings: { country } });
-    if (answer.problems.length > 0) return onDone(t('optionsErrorGeneric', [answer.problems[0]!.reason]), false);
+    if (answer.problems[0]) return onDone(problemText(answer.problems[0]), false);
     if (country === '') await releaseReportsPermission(true);
     onDone(country ? t('reportsCountrySet', [country]) : t('reportsCountryCleared'), true);
   };

@@ -49,6 +49,16 @@ const PROBLEM_TEXT: Record<Field, () => string> = {
   stallAfterMs: () => t('optionsSettingInvalid_number', [500, 120_000]),
 };
 
+/**
+ * What to tell the user of a refused setting: its rule where the editor shows the field, else the
+ * setting's name (reports' on/off and the country come from the page's own controls, whose values
+ * always pass: the name is there for a bug report).
+ */
+export function problemText(problem: SettingsProblem): string {
+  const rule = (PROBLEM_TEXT as Partial<Record<SettingsProblem['key'], () => string>>)[problem.key];
+  return rule ? rule() : t('optionsErrorGeneric', [problem.key]);
+}
+
 const FIELDS: Array<{ field: Field; label: () => string; multiline: boolean }> = [
   { field: 'dohResolvers', label: () => t('optionsEndpointDoh'), multiline: true },
   { field: 'canaries', label: () => t('optionsEndpointCanaries'), multiline: true },

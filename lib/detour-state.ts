@@ -66,7 +66,7 @@ export class DetourState {
     const { settings, problems } = parseSettings(stored[STORAGE_KEYS.settings]);
     this.settings = settings;
     this.settingsProblems = problems;
-    for (const p of problems) this.storageProblems.push(`settings.${p.key}: ${p.reason}`);
+    for (const p of problems) this.storageProblems.push(p.key === 'settings' ? 'settings: not an object, every default used' : `settings.${p.key}: invalid, its default used`);
   }
 
   /** Reads the browser's grants again (they change in the browser's settings, or on a page's prompt). */

@@ -89,7 +89,11 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   stallAfterMs: 4000,
 });
 
-export type SettingsProblem = { key: keyof Settings; reason: string };
+/**
+ * A setting refused (its default kept), by name: `settings` when what is stored is not settings at
+ * all. The pages say what each one's rule is, in the user's language (components/SettingsEditor.tsx).
+ */
+export type SettingsProblem = { key: keyof Settings | 'settings' };
 
 const MAX_URL_CHARS = 2000;
 
@@ -143,7 +147,7 @@ export function parseSettings(stored: unknown): { settings: Settings; problems: 
   const problems: SettingsProblem[] = [];
   if (stored === undefined || stored === null) return { settings, problems };
   if (typeof stored !== 'object' || Array.isArray(stored)) {
-    return { settings, problems: [{ key: 'dohResolvers', reason: 'settings are not an object; defaults used' }] };
+    return { settings, problems: [{ key: 'settings' }] };
   }
   const input = stored as Record<string, unknown>;
 
@@ -154,7 +158,7 @@ export function parseSettings(stored: unknown): { settings: Settings; problems: 
     const v = input.dohResolvers;
     // An empty list would silently turn encrypted DNS off: the one check a DNS block cannot fake.
     if (Array.isArray(v) && v.length >= 1 && v.length <= 10 && v.every(isTrustedEndpoint)) settings.dohResolvers = [...v];
-    else problems.push({ key: 'dohResolvers', reason: 'expected 1 to 10 https URLs without credentials (http only on loopback)' });
+    else problems.push({ key: 'dohResolvers' });
   }
   if (has('canaries')) {
     const v = input.canaries;
@@ -163,45 +167,45 @@ export function parseSettings(stored: unknown): { settings: Settings; problems: 
       v.length <= 10 &&
       v.every((c) => c && typeof c === 'object' && isHttpUrl(c.url) && typeof c.expect === 'string' && c.expect.length < 1000);
     if (valid) settings.canaries = v.map((c) => ({ url: c.url, expect: c.expect }));
-    else problems.push({ key: 'canaries', reason: 'expected up to 10 {url, expect} objects with http(s) URLs without credentials' });
+    else problems.push({ key: 'canaries' });
   }
   if (has('controlUrl')) {
     const v = input.controlUrl;
     if (v === '' || isTrustedEndpoint(v)) settings.controlUrl = v;
-    else problems.push({ key: 'controlUrl', reason: 'expected an https URL without credentials (http only on loopback), or an empty string' });
+    else problems.push({ key: 'controlUrl' });
   }
   if (has('catalogUpdateUrls')) {
     const v = input.catalogUpdateUrls;
     if (Array.isArray(v) && v.length <= MAX_CATALOG_UPDATE_URLS && v.every(isTrustedEndpoint)) settings.catalogUpdateUrls = [...v];
-    else problems.push({ key: 'catalogUpdateUrls', reason: `expected up to ${MAX_CATALOG_UPDATE_URLS} https URLs without credentials (http only on loopback)` });
+    else problems.push({ key: 'catalogUpdateUrls' });
   }
   if (has('reportsEnabled')) {
     if (typeof input.reportsEnabled === 'boolean') settings.reportsEnabled = input.reportsEnabled;
-    else problems.push({ key: 'reportsEnabled', reason: 'expected true or false' });
+    else problems.push({ key: 'reportsEnabled' });
   }
   if (has('reportUrls')) {
     const v = input.reportUrls;
     // Reports name the blocked provider and maybe the country: never over a network that can read them.
     if (Array.isArray(v) && v.length <= MAX_REPORT_URLS && v.every(isTrustedEndpoint)) settings.reportUrls = [...v];
-    else problems.push({ key: 'reportUrls', reason: `expected up to ${MAX_REPORT_URLS} https URLs without credentials (http only on loopback)` });
+    else problems.push({ key: 'reportUrls' });
   }
   if (has('country')) {
     const v = input.country;
     if (v === '' || isCountryCode(v)) settings.country = v;
-    else problems.push({ key: 'country', reason: 'expected an ISO 3166-1 alpha-2 code in capitals (RU), or an empty string' });
+    else problems.push({ key: 'country' });
   }
   if (has('reportMaxDelayMs')) {
     // Up to a day; as little as a second for the lab's end-to-end tests.
     if (boundedInteger(input.reportMaxDelayMs, 1000, 24 * 3600_000)) settings.reportMaxDelayMs = input.reportMaxDelayMs;
-    else problems.push({ key: 'reportMaxDelayMs', reason: 'expected an integer from 1000 to 86400000' });
+    else problems.push({ key: 'reportMaxDelayMs' });
   }
   if (has('probeBudgetMs')) {
     if (boundedInteger(input.probeBudgetMs, 500, 60_000)) settings.probeBudgetMs = input.probeBudgetMs;
-    else problems.push({ key: 'probeBudgetMs', reason: 'expected an integer from 500 to 60000' });
+    else problems.push({ key: 'probeBudgetMs' });
   }
   if (has('stallAfterMs')) {
     if (boundedInteger(input.stallAfterMs, 500, 120_000)) settings.stallAfterMs = input.stallAfterMs;
-    else problems.push({ key: 'stallAfterMs', reason: 'expected an integer from 500 to 120000' });
+    else problems.push({ key: 'stallAfterMs' });
   }
   return { settings, problems };
 }

@@ -26,7 +26,7 @@ describe('background storage', () => {
     expect(status.storageProblems).toEqual([
       'failure log: 1 corrupt item(s) dropped',
       'watch list: 2 invalid domain(s) dropped',
-      'settings.probeBudgetMs: expected an integer from 500 to 60000',
+      'settings.probeBudgetMs: invalid, its default used',
     ]);
     expect((await ask({ type: 'get-state', host: 'mailbox.org' })).failures).toHaveLength(1);
     expect((await ask({ type: 'get-settings' })).settings.controlUrl).toBe('http://127.0.0.1:9/');

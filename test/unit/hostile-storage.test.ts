@@ -124,7 +124,7 @@ describe(`stored ${STORAGE_KEYS.settings}`, () => {
     preloadStorage({ settings: [HUGE] });
     background.main();
     expect((await ask({ type: 'get-settings' })).settings).toEqual(DEFAULT_SETTINGS);
-    expect((await ask({ type: 'get-status' })).storageProblems).toEqual(['settings.dohResolvers: settings are not an object; defaults used']);
+    expect((await ask({ type: 'get-status' })).storageProblems).toEqual(['settings: not an object, every default used']);
   });
 });
 

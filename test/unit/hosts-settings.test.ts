@@ -40,7 +40,7 @@ describe('settings', () => {
     const { settings, problems } = parseSettings({ dohResolvers: ['file:///etc/passwd'], controlUrl: 'javascript:alert(1)', probeBudgetMs: 1e9, canaries: 'x' });
     expect(settings).toEqual(DEFAULT_SETTINGS);
     expect(problems.map((p) => p.key).sort()).toEqual(['canaries', 'controlUrl', 'dohResolvers', 'probeBudgetMs']);
-    expect(parseSettings('garbage').problems).toHaveLength(1);
+    expect(parseSettings('garbage').problems).toEqual([{ key: 'settings' }]);
   });
 
   it('takes up to five https catalog update URLs, and nothing else', () => {
@@ -102,7 +102,6 @@ describe('settings: the endpoints that decide the verdict', () => {
     for (const url of ['http://dns.example/dns-query', 'http://8.8.8.8/dns-query', 'http://[2001:db8::1]/dns-query', 'http://127.0.0.1.nip.io/dns-query', 'http://app.localhost/dns-query']) {
       const { settings, problems } = parseSettings({ dohResolvers: [url], controlUrl: url });
       expect(problems.map((p) => p.key), url).toEqual(['dohResolvers', 'controlUrl']);
-      expect(problems[0]!.reason).toMatch(/https/);
       expect(settings.dohResolvers).toEqual(DEFAULT_SETTINGS.dohResolvers);
       expect(settings.controlUrl).toBe(DEFAULT_SETTINGS.controlUrl);
     }
