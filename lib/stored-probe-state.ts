@@ -11,7 +11,7 @@ import { isFailureClass, type CertificateProblem, type FailureClass } from '../e
 import { isIp } from '../engine/ip';
 import type { BlockingScope, BlockpageMatch, CensorshipMethod, Evidence, LocalCause, Verdict, VerdictKind } from '../engine/types';
 import { hostOf, normalizeHost, redactUrl } from '../engine/hosts';
-import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../engine/vocabulary';
+import { isCensorshipMethod, isLocalCause, isVerdictKind } from '../engine/vocabulary';
 import type { ProbeTrigger, ProviderCheck, ProviderChecks, StoredVerdict } from './storage';
 
 /** More than the engine ever gives for one run; the rest of a longer list is dropped. */
@@ -23,8 +23,6 @@ const MAX_ERROR_CHARS = 500;
 const MAX_URL_CHARS = 2000;
 
 // Records rather than lists: the compiler then insists that every member of the type is listed.
-const KINDS = VERDICT_KINDS;
-const METHODS = CENSORSHIP_METHODS;
 const SCOPES = { national: true, isp: true, institutional: true } satisfies Record<BlockingScope, true>;
 const CERTIFICATE_PROBLEMS = { name: true, issuer: true, date: true, other: true } satisfies Record<CertificateProblem, true>;
 
@@ -80,15 +78,15 @@ const isWeight = (x: unknown): x is number => typeof x === 'number' && Number.is
  * verdict (its meaning is in doubt); a bad evidence item drops only that item (one reason less).
  */
 export function parseVerdict(raw: unknown): Verdict | undefined {
-  if (!isObject(raw) || !oneOf(KINDS, raw.kind) || !isWeight(raw.confidence) || typeof raw.confirmed !== 'boolean') return undefined;
+  if (!isObject(raw) || !isVerdictKind(raw.kind) || !isWeight(raw.confidence) || typeof raw.confirmed !== 'boolean') return undefined;
   if (!Array.isArray(raw.evidence)) return undefined;
   const verdict: Verdict = { kind: raw.kind, confidence: raw.confidence, confirmed: raw.confirmed, evidence: [] };
   if (raw.method !== undefined) {
-    if (!oneOf(METHODS, raw.method)) return undefined;
+    if (!isCensorshipMethod(raw.method)) return undefined;
     verdict.method = raw.method;
   }
   if (raw.localCause !== undefined) {
-    if (!oneOf(LOCAL_CAUSES, raw.localCause)) return undefined;
+    if (!isLocalCause(raw.localCause)) return undefined;
     verdict.localCause = raw.localCause;
   }
   if (raw.scope !== undefined) {

@@ -11,10 +11,10 @@ import { isFailureClass } from '../../engine/failure';
 import { hostMatchesDomain, normalizeHost } from '../../engine/hosts';
 import type { CensorshipMethod, LocalCause, VerdictKind } from '../../engine/types';
 import { STORAGE_KEYS, type KeyValueStorage } from '../storage';
-import { dedupeKey, HOUR_MS, REPORT_FIELDS } from './build-report';
-import { isBrowserFamily } from '../../engine/report-format';
-import type { Report, StoredReports } from './report';
-import { CENSORSHIP_METHODS, LOCAL_CAUSES, VERDICT_KINDS } from '../../engine/vocabulary';
+import { dedupeKey, HOUR_MS } from './build-report';
+import { isBrowserFamily, REPORT_FIELDS, type Report } from '../../engine/report-format';
+import type { StoredReports } from './report';
+import { isCensorshipMethod, isLocalCause, isVerdictKind } from '../../engine/vocabulary';
 
 export const QUEUE_LIMITS = {
   /** Reports waiting; past it the oldest go first. */
@@ -27,10 +27,6 @@ export const QUEUE_LIMITS = {
   maxAgeMs: 7 * 24 * HOUR_MS - HOUR_MS,
 };
 
-const KINDS = VERDICT_KINDS;
-const METHODS = CENSORSHIP_METHODS;
-
-const own = (record: object, value: unknown) => typeof value === 'string' && Object.prototype.hasOwnProperty.call(record, value);
 const HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;
 const VERSION = /^\d{1,5}(?:\.\d{1,5}){1,3}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -44,9 +40,9 @@ export function parseReport(value: unknown): Report | undefined {
   if (typeof r.domain !== 'string' || r.domain.length > 253 || normalizeHost(r.domain) !== r.domain) return undefined;
   const provider = providerForHost(r.domain);
   if (!provider || provider.id !== r.provider || !provider.domains.some((d) => hostMatchesDomain(r.domain as string, d))) return undefined;
-  if (!own(KINDS, r.kind) || !isFailureClass(r.failure) || !isBrowserFamily(r.browser)) return undefined;
-  if (r.kind === 'censorship' ? !own(METHODS, r.method) : r.method !== null) return undefined;
-  if (r.kind === 'local' ? !own(LOCAL_CAUSES, r.local_cause) : r.local_cause !== null) return undefined;
+  if (!isVerdictKind(r.kind) || !isFailureClass(r.failure) || !isBrowserFamily(r.browser)) return undefined;
+  if (r.kind === 'censorship' ? !isCensorshipMethod(r.method) : r.method !== null) return undefined;
+  if (r.kind === 'local' ? !isLocalCause(r.local_cause) : r.local_cause !== null) return undefined;
   if (r.country !== null && !isCountryCode(r.country)) return undefined;
   if (typeof r.hour !== 'string' || !HOUR.test(r.hour) || new Date(Date.parse(r.hour)).toISOString().replace('.000Z', 'Z') !== r.hour) return undefined;
   if (typeof r.version !== 'string' || r.version.length > 23 || !VERSION.test(r.version)) return undefined;

@@ -14,7 +14,7 @@ import {
   type Report,
   type ReportBatch,
 } from './report';
-import { isBrowserFamily, isCensorshipMethod, isCountry, isFailure, isLocalCause, isVerdictKind, PROVIDER_DOMAINS } from './vocabulary';
+import { isBrowserFamily, isCensorshipMethod, isCountry, isFailureClass, isLocalCause, isVerdictKind, PROVIDER_DOMAINS } from './vocabulary';
 
 export class ReportValidationError extends Error {
   override name = 'ReportValidationError';
@@ -84,7 +84,7 @@ export function validateReport(value: JsonValue, where: string, now: number): Re
   if ((kind === 'local') !== (localCause !== null)) refuse(`${where}.local_cause: set exactly when kind is local`);
 
   const failure = string(value, 'failure', where);
-  if (!isFailure(failure)) refuse(`${where}.failure: not a failure class`);
+  if (!isFailureClass(failure)) refuse(`${where}.failure: not a failure class`);
   const country = nullableString(value, 'country', where);
   if (country !== null && !isCountry(country)) refuse(`${where}.country: not an ISO 3166-1 alpha-2 code`);
 
