@@ -11,7 +11,7 @@ import { ISO_3166_ALPHA2 } from '../engine/countries';
 import { ask } from '../lib/ask';
 import { releaseReportsPermission, reportsPermitted, requestReportsPermission } from '../lib/browser-adapter';
 import { t, uiLanguage } from '../lib/i18n';
-import { REPORT_FIELDS } from '../lib/reports/build-report';
+import { REPORT_FIELDS } from '../engine/report-format';
 import { loadReportPreview, type ReportPreview } from '../lib/reports/preview';
 import type { Settings } from '../lib/settings';
 import { STORAGE_KEYS } from '../lib/storage';

@@ -5,7 +5,7 @@
  */
 import { browser } from 'wxt/browser';
 import type { DnsObservation, Observations } from '../engine/types';
-import type { BrowserFamily } from './reports/report';
+import type { BrowserFamily } from '../engine/report-format';
 
 type ActionApi = Pick<typeof browser.action, 'setBadgeText' | 'setBadgeBackgroundColor' | 'setTitle'>;
 

@@ -10,8 +10,6 @@ import { normalizeHost } from '../../engine/hosts';
 import type { StoredVerdict } from '../storage';
 import type { BrowserFamily, Report } from '../../engine/report-format';
 
-export { REPORT_FIELDS, type BrowserFamily, type Report } from '../../engine/report-format';
-
 export const HOUR_MS = 3600_000;
 
 /** The start of the hour `ms` falls in, as the service writes it: `2026-11-23T14:00:00Z`. */

@@ -9,7 +9,8 @@ import { providerForHost } from '../../catalog/provider-index';
 import { browserFamily } from '../browser-adapter';
 import { parseVerdicts } from '../probe-scheduler';
 import { STORAGE_KEYS, type StoredVerdict } from '../storage';
-import { buildReport, sampleReport, type BrowserFamily, type Report, type ReportContext } from './build-report';
+import type { BrowserFamily, Report } from '../../engine/report-format';
+import { buildReport, sampleReport, type ReportContext } from './build-report';
 import { parseStoredReports } from './report-queue';
 
 export interface ReportPreview {

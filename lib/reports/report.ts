@@ -4,8 +4,6 @@
  */
 import type { Report } from '../../engine/report-format';
 
-export type { BrowserFamily, Report } from '../../engine/report-format';
-
 /** What is kept under the `reports` key of storage.local (lib/reports/report-queue.ts). */
 export interface StoredReports {
   /** Waiting to be sent, oldest first. */

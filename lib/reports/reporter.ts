@@ -7,7 +7,7 @@
 import type { Settings } from '../settings';
 import type { StoredVerdict } from '../storage';
 import { buildReport, type ReportContext } from './build-report';
-import type { BrowserFamily } from './report';
+import type { BrowserFamily } from '../../engine/report-format';
 import type { ReportQueue } from './report-queue';
 import type { ReportSender } from './send-reports';
 

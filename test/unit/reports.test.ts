@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../engine/types';
-import { buildReport, dedupeKey, hourOf, REPORT_FIELDS, sampleReport, type Report } from '../../lib/reports/build-report';
+import { REPORT_FIELDS, type Report } from '../../engine/report-format';
+import { buildReport, dedupeKey, hourOf, sampleReport } from '../../lib/reports/build-report';
 import { fetchSupport, parseAggregateRows, reportsView, supportFrom } from '../../lib/reports/aggregates';
 import { reportPreview } from '../../lib/reports/preview';
 import { parseStoredReports, QUEUE_LIMITS, ReportQueue } from '../../lib/reports/report-queue';
