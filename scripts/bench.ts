@@ -25,6 +25,7 @@ import type { HostState } from '../lib/messages';
 import type { LabBrowser } from '../test/lab/lab-browser';
 import { benchEngine } from './bench-engine';
 import { ALTERNATIVES_SCENARIOS, benchAlternatives } from './bench-alternatives';
+import { percentile } from './percentile';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,11 +37,6 @@ const scenarioArg = arg('scenarios', SCENARIO_NAMES.filter((n) => n !== 'ok').jo
 const chosen = (scenarioArg === 'none' ? [] : scenarioArg.split(',')) as ScenarioName[];
 const browsers = arg('browsers', TARGETS.join(',')).split(',') as Target[];
 for (const b of browsers) if (!TARGETS.includes(b)) throw new Error(`--browsers: unknown ${b} (one of ${TARGETS.join(', ')})`);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
-}
 
 interface Sample {
   fromFailure: number;
@@ -72,7 +68,7 @@ async function measure(browser: LabBrowser, lab: Parameters<typeof applyScenario
   return { fromFailure: finished - failureAt, fromNavigation: finished - started, correct };
 }
 
-const summary = (values: number[]) => `${percentile(values, 50)} | ${percentile(values, 95)}`;
+const summary = (values: number[]) => `${Math.round(percentile(values, 50))} | ${Math.round(percentile(values, 95))}`;
 
 const { lab, close } = await startLabWithControl();
 const tables: string[] = [];
