@@ -59,7 +59,7 @@ export default defineConfig({
     // `browser` and Chromium MV3's `chrome` (Detour's only Chromium build) both return promises, and
     // the one thing the polyfill adds there, a promise returned from runtime.onMessage, is replaced by
     // sendResponse (entrypoints/background.ts). That keeps 2.7 KB gzipped out of the bundle the
-    // browser parses on every wake (issue 9: 35 KB, `npm run size`). The pages keep the polyfill.
+    // browser compiles on every wake (its budget: `npm run size`). The pages keep the polyfill.
     'vite:build:extendConfig': (entrypoints, viteConfig) => {
       if (!entrypoints.some((entrypoint) => entrypoint.type === 'background')) return;
       const alias = viteConfig.resolve?.alias;
